@@ -1,0 +1,1 @@
+from . import classifiers, clip, heads, losses, prompts  # noqa: F401

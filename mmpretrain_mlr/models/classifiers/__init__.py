@@ -1,0 +1,3 @@
+from .clip_prompt_classifier import CLIPPromptClassifier
+
+__all__ = ['CLIPPromptClassifier']

@@ -1,0 +1,105 @@
+"""The classifier wiring CLIP encoders, a prompt learner and a head."""
+from typing import List, Optional, Sequence
+
+import torch
+from mmpretrain.models.classifiers import BaseClassifier
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ..build import build_with_context
+from ..clip import build_open_clip
+
+
+@MODELS.register_module()
+class CLIPPromptClassifier(BaseClassifier):
+    """Multi-label classifier scoring images against class prompts.
+
+    One open_clip model is built (from ``clip``) and shared: its text tower
+    feeds ``text_encoder`` and, when ``image_encoder`` is a CLIP encoder, its
+    image tower feeds that. Any registered image encoder returning
+    :class:`ImageFeatures` may replace it (e.g. ``ProjectedBackbone`` around
+    an mmpretrain ``ResNet``).
+
+    Data flow: images -> image encoder -> (global [B, D], dense [B, N, D]);
+    class names -> prompt learner + text encoder -> [S, C, D]; both -> head
+    -> logits [B, C] -> loss on observed labels / sigmoid scores.
+
+    Args:
+        class_names (Sequence[str]): training vocabulary (prompt text).
+        clip (dict): arguments of :func:`build_open_clip` (``model_name``,
+            ``pretrained``, ``arch``, ``quick_gelu``).
+        image_encoder (dict): image encoder config.
+        text_encoder (dict): text encoder config.
+        prompt_learner (dict): prompt learner config.
+        head (dict): head config.
+        test_class_names (Sequence[str], optional): vocabulary scored by
+            ``predict`` (zero-shot evaluation); defaults to ``class_names``.
+        data_preprocessor (dict, optional): defaults to
+            ``ClsDataPreprocessor``.
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 class_names: Sequence[str],
+                 clip: dict,
+                 image_encoder: dict = dict(type='CLIPImageEncoder'),
+                 text_encoder: dict = dict(type='CLIPTextEncoder'),
+                 prompt_learner: dict = dict(type='DualCoOpPromptLearner'),
+                 head: dict = dict(type='DualCoOpHead'),
+                 test_class_names: Optional[Sequence[str]] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        data_preprocessor = dict(data_preprocessor or {})
+        data_preprocessor.setdefault('type', 'mmpretrain.ClsDataPreprocessor')
+        super().__init__(init_cfg=init_cfg,
+                         data_preprocessor=data_preprocessor)
+        if not class_names:
+            raise ValueError('CLIPPromptClassifier.class_names must list the '
+                             'training vocabulary')
+        self.class_names = list(class_names)
+        self.test_class_names = list(test_class_names or class_names)
+
+        clip_model, tokenizer = build_open_clip(**clip)
+        self.text_encoder = build_with_context(
+            text_encoder, clip_model=clip_model, tokenizer=tokenizer)
+        self.image_encoder = build_with_context(image_encoder,
+                                                clip_model=clip_model)
+        self.prompt_learner = build_with_context(
+            prompt_learner,
+            ctx_dim=self.text_encoder.width,
+            num_classes=len(self.class_names))
+        self.head = MODELS.build(head)
+
+    def extract_feat(self, inputs: torch.Tensor,
+                     class_names: Optional[Sequence[str]] = None):
+        """Returns ``(image_feats, text_feats)``: :class:`ImageFeatures` and
+        normalised class embeddings [S, C, D] for ``class_names`` (default:
+        the training vocabulary)."""
+        text_feats = self.prompt_learner(class_names or self.class_names,
+                                         self.text_encoder)
+        return self.image_encoder(inputs), text_feats
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor'):
+        """``mode``: 'tensor' (logits [B, C]), 'loss' (dict of losses) or
+        'predict' (data samples with ``pred_score``)."""
+        if mode == 'tensor':
+            return self.head(self.extract_feat(inputs))
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}"; expected tensor, loss or '
+                           'predict')
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: List[DataSample]) -> dict:
+        return self.head.loss(self.extract_feat(inputs), data_samples)
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None
+                ) -> List[DataSample]:
+        feats = self.extract_feat(inputs, self.test_class_names)
+        return self.head.predict(feats, data_samples)

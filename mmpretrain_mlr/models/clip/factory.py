@@ -1,0 +1,73 @@
+"""The one place that builds an open_clip model (weights + tokenizer)."""
+import os.path as osp
+from typing import Callable, Optional, Tuple
+
+import torch.nn as nn
+
+_FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.npz')
+
+
+def _looks_like_path(pretrained: str) -> bool:
+    return (osp.sep in pretrained or pretrained.endswith(_FILE_SUFFIXES)
+            or osp.exists(pretrained))
+
+
+def build_open_clip(model_name: str = 'RN50',
+                    pretrained: Optional[str] = None,
+                    arch: Optional[dict] = None,
+                    quick_gelu: bool = False,
+                    cache_dir: Optional[str] = None
+                    ) -> Tuple[nn.Module, Callable]:
+    """Build an open_clip model and its tokenizer.
+
+    Nothing is downloaded unless ``pretrained`` names an open_clip tag, and
+    then only here, never at import time.
+
+    Args:
+        model_name (str): open_clip architecture name, e.g. ``'RN50'``,
+            ``'RN101-quickgelu'``, ``'ViT-B-16'``. Ignored when ``arch`` is
+            given. Defaults to ``'RN50'``.
+        pretrained (str, optional): an open_clip pretrained tag (``'openai'``,
+            ``'laion2b_s34b_b88k'``, ...) or a local checkpoint file (OpenAI's
+            TorchScript ``.pt``, an open_clip state dict or safetensors).
+            OpenAI's weights expect QuickGELU: with a local OpenAI file, use a
+            ``-quickgelu`` architecture or ``quick_gelu=True``. ``None`` keeps
+            the random initialisation. Defaults to None.
+        arch (dict, optional): an explicit architecture, the keyword arguments
+            of ``open_clip.CLIP`` (``embed_dim``, ``vision_cfg``,
+            ``text_cfg``), e.g. for tiny test models. Defaults to None.
+        quick_gelu (bool): force QuickGELU activations. Defaults to False.
+        cache_dir (str, optional): where open_clip caches downloaded weights.
+
+    Returns:
+        tuple: ``(model, tokenizer)``; the model is in eval mode, fp32.
+    """
+    import open_clip
+
+    if pretrained is not None and _looks_like_path(pretrained) \
+            and not osp.isfile(pretrained):
+        raise FileNotFoundError(
+            f'clip.pretrained: no checkpoint file at {pretrained!r}; expected '
+            'a local CLIP weights file or an open_clip tag such as "openai"')
+
+    if arch is not None:
+        model = open_clip.CLIP(**arch, quick_gelu=quick_gelu)
+        if pretrained is not None:
+            if not osp.isfile(pretrained):
+                raise ValueError(
+                    f'clip.pretrained={pretrained!r}: with an explicit `arch`, '
+                    'pretrained must be a local checkpoint file')
+            open_clip.load_checkpoint(model, pretrained)
+        context_length = arch.get('text_cfg', {}).get('context_length', 77)
+        tokenizer = open_clip.SimpleTokenizer(context_length=context_length)
+    else:
+        if model_name not in open_clip.list_models():
+            raise KeyError(
+                f'clip.model_name={model_name!r} is not an open_clip '
+                f'architecture; known names include {open_clip.list_models()[:8]}'
+                ' ... (see open_clip.list_models())')
+        model = open_clip.create_model(
+            model_name, pretrained=pretrained, force_quick_gelu=quick_gelu,
+            cache_dir=cache_dir)
+        tokenizer = open_clip.get_tokenizer(model_name)
+    return model.float().eval(), tokenizer

@@ -1,0 +1,165 @@
+"""CLIP image encoder with dense (per-location) features."""
+import math
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+
+from .factory import build_open_clip
+from .features import ImageFeatures
+from .pos_embed import resize_pos_embed
+
+
+@MODELS.register_module()
+class CLIPImageEncoder(BaseModule):
+    """The image tower of an open_clip model, returning global and dense
+    features in the joint embedding space.
+
+    ResNets (``ModifiedResNet``): the last feature map [B, C, h, w] becomes
+    h*w tokens plus their mean as a first token, the attention pool's
+    positional embedding is added, and the pool's value and output
+    projections map every token to the joint space: dense [B, h*w + 1, D].
+    The global feature is the ordinary attention-pool output.
+
+    ViTs (``VisionTransformer``): ``ln_post`` and the projection are applied
+    to every token: global = class token [B, D], dense = patches [B, N, D].
+
+    Positional embeddings are resized bicubically for inputs other than the
+    model's native size.
+
+    Args:
+        clip_model (nn.Module, optional): an open_clip model whose ``visual``
+            tower is used; passed in by the classifier that owns the CLIP
+            model. If None, one is built from ``clip``.
+        clip (dict, optional): arguments of :func:`build_open_clip`.
+        frozen (bool): freeze the tower (no gradients, eval mode, so batch
+            norm statistics stay fixed). Defaults to True.
+        rn_mean_token (bool): ResNets only: prepend the spatial mean token to
+            the dense tokens. Defaults to True (as DualCoOp).
+        rn_pos_embed (bool): ResNets only: add the positional embedding to
+            the dense tokens. Defaults to True (as DualCoOp).
+        init_cfg (dict, optional): initialisation config.
+    """
+
+    def __init__(self,
+                 clip_model=None,
+                 clip: Optional[dict] = None,
+                 frozen: bool = True,
+                 rn_mean_token: bool = True,
+                 rn_pos_embed: bool = True,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+        if clip_model is None:
+            if clip is None:
+                raise ValueError('CLIPImageEncoder needs `clip_model` or a '
+                                 '`clip` dict (model_name, pretrained, ...)')
+            clip_model, _ = build_open_clip(**clip)
+        self.visual = clip_model.visual
+        self.kind = type(self.visual).__name__
+        if self.kind not in ('ModifiedResNet', 'VisionTransformer'):
+            raise NotImplementedError(
+                f'CLIPImageEncoder: dense features are implemented for '
+                f'open_clip ModifiedResNet and VisionTransformer towers, got '
+                f'{self.kind}')
+        if self.kind == 'VisionTransformer':
+            self._check_plain_vit()
+        self.frozen = frozen
+        self.rn_mean_token = rn_mean_token
+        self.rn_pos_embed = rn_pos_embed
+        if frozen:
+            self.visual.requires_grad_(False)
+            self.visual.eval()
+
+    def _check_plain_vit(self):
+        v = self.visual
+        if getattr(v, 'attn_pool', None) is not None or getattr(
+                v, 'final_ln_after_pool', False) or getattr(
+                    v, 'pool_type', 'tok') != 'tok':
+            raise NotImplementedError(
+                'CLIPImageEncoder supports ViTs that pool the class token '
+                '(pool_type="tok", no attentional pooler); this tower uses '
+                f'pool_type={getattr(v, "pool_type", None)!r}')
+
+    def train(self, mode: bool = True):
+        """Keep a frozen tower in eval mode whatever the runner asks."""
+        super().train(mode)
+        if self.frozen:
+            self.visual.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> ImageFeatures:
+        """Args:
+            images (Tensor): [B, 3, H, W], normalised.
+
+        Returns:
+            ImageFeatures: global [B, D] and dense [B, N, D] features (not
+            L2-normalised).
+        """
+        if self.kind == 'ModifiedResNet':
+            return self._forward_resnet(images)
+        return self._forward_vit(images)
+
+    def _forward_resnet(self, images: torch.Tensor) -> ImageFeatures:
+        v = self.visual
+        x = v.stem(images)
+        x = v.layer4(v.layer3(v.layer2(v.layer1(x))))  # [B, C, h, w]
+        pool = v.attnpool
+        b, c, h, w = x.shape
+        tokens = x.flatten(2).transpose(1, 2)  # [B, h*w, C]
+        tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
+        src = int(math.isqrt(pool.positional_embedding.shape[0] - 1))
+        pos = resize_pos_embed(pool.positional_embedding, (src, src), (h, w))
+        tokens_pos = tokens + pos.to(tokens.dtype)  # [B, h*w + 1, C]
+
+        global_feat = self._attention_pool(tokens_pos)  # [B, D]
+        dense = tokens_pos if self.rn_pos_embed else tokens
+        if not self.rn_mean_token:
+            dense = dense[:, 1:]
+        dense = pool.c_proj(pool.v_proj(dense))  # [B, N, D]
+        return ImageFeatures(global_feat, dense)
+
+    def _attention_pool(self, tokens: torch.Tensor) -> torch.Tensor:
+        """CLIP's attention pool with the mean token as the only query.
+
+        Args:
+            tokens (Tensor): [B, 1 + h*w, C] with positional embedding.
+
+        Returns:
+            Tensor: [B, D].
+        """
+        pool = self.visual.attnpool
+        x = tokens.transpose(0, 1)  # [1 + h*w, B, C]
+        out, _ = F.multi_head_attention_forward(
+            query=x[:1], key=x, value=x,
+            embed_dim_to_check=x.shape[-1],
+            num_heads=pool.num_heads,
+            q_proj_weight=pool.q_proj.weight,
+            k_proj_weight=pool.k_proj.weight,
+            v_proj_weight=pool.v_proj.weight,
+            in_proj_weight=None,
+            in_proj_bias=torch.cat(
+                [pool.q_proj.bias, pool.k_proj.bias, pool.v_proj.bias]),
+            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.,
+            out_proj_weight=pool.c_proj.weight,
+            out_proj_bias=pool.c_proj.bias,
+            use_separate_proj_weight=True,
+            training=self.training, need_weights=False)
+        return out[0]
+
+    def _forward_vit(self, images: torch.Tensor) -> ImageFeatures:
+        v = self.visual
+        x = v.conv1(images)  # [B, W, gh, gw]
+        grid = x.shape[-2:]
+        x = x.flatten(2).transpose(1, 2)  # [B, gh*gw, W]
+        cls = v.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
+        x = torch.cat([cls, x], dim=1)  # [B, 1 + gh*gw, W]
+        x = x + resize_pos_embed(v.positional_embedding, v.grid_size,
+                                 grid).to(x.dtype)
+        x = v.ln_pre(v.patch_dropout(x))
+        x = v.transformer(x)  # takes [B, L, W] whatever its layout
+        x = v.ln_post(x)
+        if v.proj is not None:
+            x = x @ v.proj  # [B, 1 + N, D]
+        return ImageFeatures(x[:, 0], x[:, 1:])

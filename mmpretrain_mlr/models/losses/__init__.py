@@ -1,0 +1,3 @@
+from .masked_asl import MaskedAsymmetricLoss
+
+__all__ = ['MaskedAsymmetricLoss']
