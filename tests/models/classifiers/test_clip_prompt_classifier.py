@@ -1,0 +1,78 @@
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import mmpretrain_mlr  # noqa: F401
+from tests.models.conftest import VIT_ARCH
+
+NAMES = ['red circle', 'blue square', 'green triangle']
+
+
+def samples(rows):
+    out = []
+    for row in rows:
+        sample = DataSample()
+        sample.set_field(torch.tensor(row, dtype=torch.int8), 'observed_label')
+        out.append(sample)
+    return out
+
+
+def build(**overrides):
+    cfg = dict(type='CLIPPromptClassifier', class_names=NAMES,
+               clip=dict(arch=VIT_ARCH),
+               prompt_learner=dict(type='DualCoOpPromptLearner', n_ctx=4))
+    cfg.update(overrides)
+    return MODELS.build(cfg)
+
+
+def test_only_prompts_train_and_loss_reaches_them():
+    model = build()
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trainable == ['prompt_learner.ctx']
+    images = torch.randn(2, 3, 64, 64)
+    losses = model(images, samples([[1, 0, -1], [0, 1, 0]]), mode='loss')
+    losses['loss_cls'].backward()
+    assert model.prompt_learner.ctx.grad.abs().sum() > 0
+
+
+def test_predict_and_tensor_modes_agree():
+    model = build().eval()
+    images = torch.randn(2, 3, 64, 64)
+    logits = model(images)
+    preds = model(images, mode='predict')
+    assert logits.shape == (2, 3)
+    assert torch.allclose(preds[1].pred_score, torch.sigmoid(logits[1]))
+    with pytest.raises(RuntimeError, match='Invalid mode'):
+        model(images, mode='train')
+
+
+def test_open_vocabulary_prediction():
+    model = build(test_class_names=['yellow star', 'red circle'])
+    preds = model(torch.randn(1, 3, 64, 64), mode='predict')
+    assert preds[0].pred_score.shape == (2, )
+
+
+def test_mmpretrain_backbone_replaces_clip_image_encoder():
+    model = build(
+        image_encoder=dict(
+            type='ProjectedBackbone',
+            backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+            in_channels=512, embed_dim=32),
+        prompt_learner=dict(type='FixedPromptLearner'))
+    assert not hasattr(model.image_encoder, 'visual')
+    images = torch.randn(2, 3, 64, 64)
+    losses = model(images, samples([[1, -1, 0], [-1, 1, 1]]), mode='loss')
+    losses['loss_cls'].backward()
+    assert model.image_encoder.proj.weight.grad.abs().sum() > 0
+
+
+def test_label_width_mismatch_is_a_clear_error():
+    model = build()
+    with pytest.raises(ValueError, match='vocabulary'):
+        model(torch.randn(1, 3, 64, 64), samples([[1, 0]]), mode='loss')
+
+
+def test_empty_vocabulary_rejected():
+    with pytest.raises(ValueError, match='class_names'):
+        build(class_names=[])
