@@ -1,0 +1,14 @@
+"""Datasets and label protocols (registered into mmpretrain's registries)."""
+from .annotation_file import MultiLabelAnnotationDataset
+from .label_protocols import (BaseLabelProtocol, FullLabels,
+                              ObservedLabelFile, PartialLabels,
+                              build_label_protocol)
+from .multilabel_dataset import BaseMultiLabelDataset
+from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
+
+__all__ = [
+    'BaseLabelProtocol', 'FullLabels', 'PartialLabels', 'ObservedLabelFile',
+    'build_label_protocol', 'BaseMultiLabelDataset',
+    'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
+    'render_shapes'
+]

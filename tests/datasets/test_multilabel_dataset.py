@@ -1,0 +1,97 @@
+"""Tests of BaseMultiLabelDataset: protocol application and data infos."""
+import numpy as np
+import pytest
+import torch
+
+import mmpretrain_mlr  # noqa: F401  (registers the components)
+from mmpretrain_mlr.datasets import BaseMultiLabelDataset, PartialLabels
+
+
+class ToyDataset(BaseMultiLabelDataset):
+    """N images, 4 classes, labels from a fixed random matrix."""
+
+    METAINFO = dict(classes=('cat', 'dog', 'dining table', 'potted plant'))
+
+    def __init__(self, num_images=50, full=None, ids=None, **kwargs):
+        rng = np.random.RandomState(7)
+        self._full = (full if full is not None else np.where(
+            rng.rand(num_images, 4) < 0.4, 1, -1).astype(np.int8))
+        self._ids = ids or [f'img_{i}.jpg' for i in range(len(self._full))]
+        super().__init__(**kwargs)
+
+    def load_full_labels(self):
+        data_list = [
+            dict(img_id=key, img=np.full((8, 8, 3), i, np.uint8))
+            for i, key in enumerate(self._ids)
+        ]
+        return data_list, self._full
+
+
+def test_default_is_full_labels():
+    ds = ToyDataset()
+    assert ds.CLASSES == ('cat', 'dog', 'dining table', 'potted plant')
+    assert ds.metainfo['classes'] == ds.CLASSES
+    np.testing.assert_array_equal(ds.observed_labels, ds._full)
+    np.testing.assert_array_equal(ds.full_labels, ds._full)
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        assert info['gt_label'] == np.flatnonzero(ds._full[i] == 1).tolist()
+        assert ds.get_cat_ids(i) == info['gt_label']
+        assert info['observed_label'].dtype == np.int8
+        assert info['observed_label'].shape == (4, )
+
+
+@pytest.mark.parametrize('protocol', [
+    dict(type='PartialLabels', p=0.5), PartialLabels(p=0.5)])
+def test_partial_protocol_from_config_or_instance(protocol):
+    ds = ToyDataset(label_protocol=protocol)
+    expected = PartialLabels(p=0.5)(ds._full, ds._ids)
+    np.testing.assert_array_equal(ds.observed_labels, expected)
+    # gt_label stays the full ground truth.
+    np.testing.assert_array_equal(ds.full_labels, ds._full)
+    assert 'PartialLabels(p=0.5, seed=0)' in repr(ds)
+
+
+def test_protocol_applies_before_indices():
+    whole = ToyDataset(label_protocol=dict(type='PartialLabels', p=0.3))
+    subset = ToyDataset(
+        label_protocol=dict(type='PartialLabels', p=0.3), indices=[5, 2, 9])
+    np.testing.assert_array_equal(subset.observed_labels,
+                                  whole.observed_labels[[5, 2, 9]])
+    sub = whole.get_subset([1, 3])
+    np.testing.assert_array_equal(sub.observed_labels,
+                                  whole.observed_labels[[1, 3]])
+
+
+def test_classes_argument_overrides_default():
+    ds = ToyDataset(classes=['a cat', 'a dog', 'a table', 'a plant'])
+    assert ds.CLASSES == ('a cat', 'a dog', 'a table', 'a plant')
+
+
+def test_bad_inputs_raise():
+    with pytest.raises(ValueError, match=r'shape \[50, 3\].*4 classes'):
+        ToyDataset(full=np.ones((50, 3), np.int8))
+    with pytest.raises(ValueError, match=r"'x.jpg' appears twice"):
+        ToyDataset(full=np.ones((2, 4), np.int8), ids=['x.jpg', 'x.jpg'])
+    with pytest.raises(ValueError, match="'cat' appears twice"):
+        ToyDataset(classes=['cat', 'cat', 'dog', 'plant'])
+    with pytest.raises(TypeError, match='label_protocol'):
+        ToyDataset(label_protocol=0.5)
+    with pytest.raises(ValueError, match='found'):
+        ToyDataset(full=np.full((2, 4), 3, np.int8))
+
+
+def test_pack_inputs_carries_observed_and_full_labels():
+    ds = ToyDataset(
+        label_protocol=dict(type='PartialLabels', p=0.5),
+        pipeline=[
+            dict(type='PackInputs', algorithm_keys=('observed_label', ))
+        ])
+    for i in range(5):
+        sample = ds[i]['data_samples']
+        np.testing.assert_array_equal(sample.observed_label,
+                                      ds.observed_labels[i])
+        assert sample.observed_label.dtype == np.int8
+        assert torch.equal(sample.gt_label,
+                           torch.from_numpy(np.flatnonzero(ds._full[i] == 1)))
+        assert sample.sample_idx == i
