@@ -1,0 +1,15 @@
+"""mmpretrain-mlr: multi-label recognition with incomplete labels on CLIP.
+
+Importing the package registers every component into mmpretrain's registries
+(``MODELS``, ``DATASETS``, ``METRICS``, ``HOOKS``, ...). Configs load it with::
+
+    custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
+"""
+from .utils.mmcv_check import require_mmcv
+
+require_mmcv()
+
+from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
+from .version import __version__  # noqa: E402
+
+__all__ = ['__version__']
