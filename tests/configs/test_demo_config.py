@@ -73,3 +73,26 @@ def test_upstream_mmpretrain_train_tool(tmp_path):
     run([upstream, DEMO, '--work-dir', str(tmp_path)] + SMALL +
         ['train_cfg.max_epochs=1'], cwd=str(tmp_path))
     assert osp.isfile(str(tmp_path / 'epoch_1.pth'))
+
+
+def test_resnet_variant_builds_and_trains_one_step():
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS, MODELS
+
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'demo', 'dualcoop_shapes_resnet.py'))
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    assert type(model.image_encoder).__name__ == 'ProjectedBackbone'
+    cfg.train_dataloader.dataset.num_images = 4
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    batch = model.data_preprocessor(
+        dict(inputs=[dataset[i]['inputs'] for i in range(4)],
+             data_samples=[dataset[i]['data_samples'] for i in range(4)]),
+        training=True)
+    losses = model(**batch, mode='loss')
+    losses['loss_cls'].backward()
+    assert torch.isfinite(losses['loss_cls'])
+    assert model.image_encoder.backbone.conv1.weight.grad is not None
