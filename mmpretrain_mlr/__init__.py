@@ -5,9 +5,16 @@ Importing the package registers every component into mmpretrain's registries
 
     custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
 """
+import re
+import warnings
+
 from .utils.mmcv_check import require_mmcv
 
 require_mmcv()
+# mmcv-lite has no compiled ops; mmcv says so on every import of its
+# transformer bricks, which this package never uses.
+warnings.filterwarnings(
+    'ignore', message=re.escape('Fail to import ``MultiScaleDeformableAttention'))
 
 from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
 from .version import __version__  # noqa: E402

@@ -1,0 +1,188 @@
+"""Weights-only checkpoint loading for mmengine on PyTorch >= 2.6.
+
+mmengine 0.10.x loads local checkpoints with ``torch.load(filename,
+map_location=...)``. Since PyTorch 2.6 that means ``weights_only=True``, and
+mmengine's own checkpoints then fail: their ``message_hub`` holds
+:class:`~mmengine.logging.HistoryBuffer` objects with numpy arrays and numpy
+scalars inside.
+
+This module keeps ``weights_only=True`` and instead
+
+1. allowlists exactly the globals such checkpoints contain (found by saving
+   checkpoints from real Runner runs and listing them with
+   ``torch.serialization.get_unsafe_globals_in_checkpoint``), see
+   :func:`checkpoint_safe_globals`;
+2. replaces mmengine's local-file loader (scheme prefix ``''``, used by
+   ``load_from``, ``resume`` and ``load_checkpoint``) with
+   :func:`load_from_local_safe`, which loads with ``weights_only=True`` and
+   turns a refusal into an :class:`UnsafeCheckpointError` that names the file,
+   the refused global and how to allowlist it. It never retries with
+   ``weights_only=False``.
+"""
+import os.path as osp
+import pickle
+import re
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+try:  # numpy 2.x, where `numpy.core` is a deprecated alias
+    from numpy._core import multiarray as _np_multiarray
+except ImportError:  # numpy 1.x
+    from numpy.core import multiarray as _np_multiarray
+
+# HistoryBuffer.__getstate__ stores the class-level ``_statistics_methods``
+# dict, whose values are the functions ``HistoryBuffer.min`` etc. Pickle
+# protocol 2 writes a class attribute as ``getattr(HistoryBuffer, 'min')``.
+_SAFE_ATTRIBUTES = {HistoryBuffer: ('min', 'max', 'current', 'mean')}
+
+# Data types of the numpy arrays and scalars in a message hub (loss and
+# metric histories, ``eta``). Each dtype instance has its own class
+# (``numpy.dtypes.Float64DType`` ...), which weights-only unpickling checks
+# when it restores the dtype's state.
+_NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                 'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                 'float64', 'complex64', 'complex128')
+
+_REFUSED_PATTERNS = (
+    r'GLOBAL (\S+) was not an allowed global',
+    r"but got <class '([^']+)'>",
+    r'unrecognized function (\S+)',
+    r'(builtins\.getattr\(.*?\))',
+)
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a Python object outside the weights-only allowlist.
+    """
+
+
+def restricted_getattr(obj, name):
+    """Stand-in for ``builtins.getattr`` during weights-only unpickling.
+
+    Only the attribute look-ups mmengine's own objects need are allowed, so a
+    checkpoint cannot reach arbitrary attributes (``__globals__``,
+    ``__subclasses__`` ...) through ``getattr``.
+
+    Args:
+        obj (object): The object the checkpoint asks an attribute of.
+        name (str): The attribute name.
+
+    Returns:
+        object: ``getattr(obj, name)`` for an allowed pair.
+
+    Raises:
+        pickle.UnpicklingError: For any other pair.
+    """
+    allowed = _SAFE_ATTRIBUTES.get(obj, ()) if isinstance(obj, type) else ()
+    if name not in allowed:
+        raise pickle.UnpicklingError(
+            f'builtins.getattr({obj!r}, {name!r}) is not allowed; the '
+            f'weights-only allowlist permits getattr only on '
+            f'{ {k.__qualname__: v for k, v in _SAFE_ATTRIBUTES.items()} }')
+    return getattr(obj, name)
+
+
+def checkpoint_safe_globals():
+    """List the globals mmengine/mmpretrain checkpoints need, as accepted by
+    ``torch.serialization.add_safe_globals``.
+
+    numpy's array/scalar rebuild functions are registered under both their
+    numpy 1.x (``numpy.core.multiarray``) and 2.x (``numpy._core.multiarray``)
+    paths, so checkpoints written under either major version load under the
+    other.
+
+    Returns:
+        list: Classes, and ``(object, 'module.qualname')`` tuples.
+    """
+    safe = [HistoryBuffer, np.ndarray, np.dtype,
+            (restricted_getattr, 'builtins.getattr')]
+    for core in ('numpy.core', 'numpy._core'):
+        module = f'{core}.multiarray'
+        safe += [(_np_multiarray._reconstruct, f'{module}._reconstruct'),
+                 (_np_multiarray.scalar, f'{module}.scalar')]
+    # `numpy.dtypes.<Name>DType`; a set, as some names share one class.
+    safe += sorted({type(np.dtype(name)) for name in _NUMPY_DTYPES},
+                   key=lambda cls: cls.__name__)
+    return safe
+
+
+def _describe_refusal(message):
+    """Split torch's weights-only error into (refused global, detail).
+
+    torch wraps the unpickler's reason in advice to retry with
+    ``weights_only=False``; only the reason itself is kept.
+    """
+    detail = re.search(r'WeightsUnpickler error:\s*(.*?)\s*(Check the '
+                       r'documentation|$)', message, re.S)
+    detail = detail.group(1) if detail else message
+    for pattern in _REFUSED_PATTERNS:
+        match = re.search(pattern, detail)
+        if match:
+            return match.group(1).rstrip('.,'), detail
+    return '<unknown; see the reason below>', detail
+
+
+def _allowlist_hint(refused):
+    """Code a user who trusts the file can run to allowlist ``refused``."""
+    if re.fullmatch(r'[\w.]+\.\w+', refused) and \
+            not refused.startswith('builtins.getattr'):
+        module, name = refused.rsplit('.', 1)
+        return (f'    from {module} import {name}\n'
+                f'    torch.serialization.add_safe_globals([{name}])')
+    return ('    torch.serialization.add_safe_globals([<the class or function '
+            'named above>])')
+
+
+def load_from_local_safe(filename, map_location=None):
+    """Load a local checkpoint with ``torch.load(..., weights_only=True)``.
+
+    Registered as mmengine's loader for plain paths (scheme prefix ``''``)
+    by :func:`register_safe_checkpoint_loading`.
+
+    Args:
+        filename (str): Local checkpoint path (``~`` is expanded).
+        map_location (str | torch.device | Callable, optional): Passed to
+            ``torch.load``.
+
+    Returns:
+        dict: The loaded checkpoint.
+
+    Raises:
+        FileNotFoundError: If ``filename`` is not a file.
+        UnsafeCheckpointError: If the file holds an object outside the
+            allowlist.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'Checkpoint file {filename!r} does not '
+                                'exist (expected a .pth file written by '
+                                'torch.save / an mmengine Runner).')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        refused, detail = _describe_refusal(str(err))
+        raise UnsafeCheckpointError(
+            f'Refused to load checkpoint {filename!r}: it contains '
+            f'`{refused}`, which is not on the weights-only allowlist '
+            '(mmpretrain_mlr always loads with torch.load(weights_only=True); '
+            'unpickling arbitrary objects can execute code). If you trust '
+            'this file, allowlist the object before the checkpoint is loaded '
+            '(e.g. in a module named in your config\'s `custom_imports`):\n'
+            f'    import torch\n{_allowlist_hint(refused)}\n'
+            f'Reason given by torch.load: {detail}') from None
+
+
+def register_safe_checkpoint_loading():
+    """Allowlist checkpoint globals and install :func:`load_from_local_safe`.
+
+    Idempotent; runs on ``import mmpretrain_mlr``. Affects every
+    ``CheckpointLoader`` user: ``Runner(load_from=...)``, ``--resume``,
+    ``mmengine.runner.load_checkpoint`` and ``mmpretrain.apis``.
+    """
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_from_local_safe, force=True)

@@ -1,0 +1,122 @@
+"""Shared fixtures: a tiny self-contained training config and one run of it.
+
+The config (LeNet5 on 16 generated 32x32 grey images, 2 classes, 2 epochs,
+4 iterations per epoch) trains in about a second, so tests of the tools,
+checkpointing and resuming pay mostly for process start-up.
+"""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+TINY_CONFIG = '''
+default_scope = 'mmpretrain'
+model = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(
+        num_classes=2, mean=[127.5], std=[127.5], to_rgb=False),
+    backbone=dict(type='LeNet5'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=2, in_channels=120,
+              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
+_dataset = dict(
+    type='CustomDataset', data_root={data_root!r},
+    pipeline=[dict(type='LoadImageFromFile', color_type='grayscale'),
+              dict(type='PackInputs')])
+train_dataloader = dict(
+    batch_size=4, num_workers=0, dataset=_dataset,
+    sampler=dict(type='DefaultSampler', shuffle=True))
+val_dataloader = dict(
+    batch_size=4, num_workers=0, dataset=_dataset,
+    sampler=dict(type='DefaultSampler', shuffle=False))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(type='Accuracy', topk=(1, )),
+    dict(type='AveragePrecision')]
+test_evaluator = val_evaluator
+train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
+param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[1])
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto'),
+    logger=dict(type='LoggerHook', interval=1))
+log_processor = dict(window_size=1)
+randomness = dict(seed=0, deterministic=False)
+env_cfg = dict(dist_cfg=dict(backend='nccl'))
+'''
+
+
+def _run_tool(*args, env=None, timeout=300, check=True):
+    """Run a repository script in a fresh process and capture its output.
+
+    Args:
+        *args (str | os.PathLike): Script path relative to the repository
+            root (``.py`` runs under this interpreter, ``.sh`` under bash),
+            then its arguments.
+        env (dict, optional): Extra environment variables.
+        timeout (float): Seconds before the process is killed.
+        check (bool): Fail the test, showing the output, on a non-zero exit.
+
+    Returns:
+        subprocess.CompletedProcess: With ``stdout`` and ``stderr`` as text.
+    """
+    script, *rest = args
+    runner = [sys.executable] if script.endswith('.py') else ['bash']
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    full_env.update(env or {})
+    proc = subprocess.run(
+        runner + [osp.join(REPO_ROOT, script), *map(str, rest)],
+        cwd=REPO_ROOT, env=full_env, capture_output=True, text=True,
+        timeout=timeout)
+    if check and proc.returncode != 0:
+        pytest.fail(f'{script} exited with {proc.returncode}\n'
+                    f'--- stdout\n{proc.stdout[-4000:]}\n'
+                    f'--- stderr\n{proc.stderr[-4000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def run_tool():
+    """``run_tool(script, *args, env=None, timeout=300, check=True)``."""
+    return _run_tool
+
+
+@pytest.fixture
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='session')
+def tiny_config(tmp_path_factory):
+    """Path of a config file training LeNet5 on generated images."""
+    root = tmp_path_factory.mktemp('tiny')
+    rng = np.random.default_rng(0)
+    for name, level in (('dark', 120), ('bright', 136)):
+        os.makedirs(root / 'data' / name)
+        for i in range(8):
+            pixels = level + rng.normal(0, 15) + rng.normal(0, 60, (32, 32))
+            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+            image.save(root / 'data' / name / f'{i}.png')
+    path = root / 'tiny_lenet.py'
+    path.write_text(TINY_CONFIG.format(data_root=str(root / 'data')))
+    return path
+
+
+@pytest.fixture(scope='session')
+def trained(tiny_config, run_tool, tmp_path_factory):
+    """Work directory of one full ``tools/train.py`` run of ``tiny_config``."""
+    work_dir = tmp_path_factory.mktemp('trained')
+    run_tool('tools/train.py', tiny_config, '--work-dir', work_dir)
+    return work_dir

@@ -1,0 +1,247 @@
+"""Train a model from a config with an mmengine Runner.
+
+Same command line as mmpretrain's ``tools/train.py``; in addition it
+
+- imports ``mmpretrain_mlr`` first (registries, weights-only checkpoint
+  loading for ``load_from`` / ``--resume``);
+- runs multi-process jobs on CPU-only machines with the gloo backend
+  (``bash tools/dist_train.sh CONFIG 2``);
+- on a CPU-only machine, ignores ``--amp`` with a warning (mmengine's
+  ``AmpOptimWrapper`` requires CUDA/NPU/MLU/MUSA), training in float32.
+
+Examples::
+
+    python tools/train.py CONFIG
+    python tools/train.py CONFIG --resume                # latest in work dir
+    python tools/train.py CONFIG --resume work_dirs/x/epoch_1.pth
+    bash tools/dist_train.sh CONFIG 8 --amp
+
+``tools/test.py`` reuses :func:`add_common_args`, :func:`check_file`,
+:func:`load_config`, :func:`set_dataloader_defaults` and
+:func:`build_runner`.
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+import sys
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+import mmpretrain_mlr  # noqa: E402,F401  registries + checkpoint loader
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.device import get_device  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+from mmengine.registry import RUNNERS  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mmpretrain_mlr.utils import prepare_cpu_distributed  # noqa: E402
+
+AMP_HELP = (
+    'enable automatic mixed precision training (AmpOptimWrapper, '
+    "loss_scale='dynamic'). On a machine without CUDA/NPU/MLU/MUSA the flag "
+    "is ignored with a warning, because mmengine's AmpOptimWrapper requires "
+    'one of them; training then runs in float32.')
+
+
+def add_common_args(parser):
+    """Add the options ``train.py`` and ``test.py`` share.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser to extend.
+    """
+    parser.add_argument(
+        '--work-dir',
+        help='directory for logs and checkpoints (default: the config\'s '
+        'work_dir, else ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, as key=value pairs merged into the '
+        'config, e.g. train_cfg.max_epochs=5 optim_wrapper.optimizer.lr=0.1; '
+        'lists as key="[a,b]" or key=a,b, nested as key="[(a,b),(c,d)]" '
+        '(quotes needed, no white space).')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher; on CPU-only machines multi-process jobs use the '
+        'gloo backend')
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or
+    # --local_rank (older); torchrun sets LOCAL_RANK instead.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def check_file(parser, path, what):
+    """Exit with a usage error if a local ``path`` is not a file.
+
+    Paths with a URL scheme (``https://``, ``open-mmlab://`` ...) are left to
+    mmengine's checkpoint loaders.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser reporting the error.
+        path (str): Path given on the command line.
+        what (str): What the path should be, for the message.
+    """
+    if '://' not in path and not osp.isfile(osp.expanduser(path)):
+        parser.error(f'{what} {path!r} does not exist or is not a file')
+
+
+def load_config(parser, args):
+    """Load ``args.config`` and apply the shared options.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser reporting errors.
+        args (argparse.Namespace): Parsed arguments.
+
+    Returns:
+        mmengine.Config: The config with ``launcher`` and ``work_dir`` set.
+    """
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    check_file(parser, args.config, 'config file')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    # work_dir priority: command line > config > config file name
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(args.config))[0]
+        cfg.work_dir = osp.join('./work_dirs', name)
+    return cfg
+
+
+def set_dataloader_defaults(cfg, fields, pin_memory=True,
+                            persistent_workers=True):
+    """Fill dataloader options the config leaves unset, as mmpretrain does.
+
+    ``pin_memory`` only applies with an accelerator and
+    ``persistent_workers`` only with ``num_workers > 0`` (torch rejects it
+    otherwise); ``False`` arguments (``--no-pin-memory``,
+    ``--no-persistent-workers``) override the config.
+
+    Args:
+        cfg (mmengine.Config): Config to update in place.
+        fields (Sequence[str]): Dataloader fields, e.g. ``'val_dataloader'``.
+        pin_memory (bool): Allow pinned memory. Defaults to True.
+        persistent_workers (bool): Allow persistent workers. Defaults to True.
+    """
+    for field in fields:
+        loader = cfg.get(field)
+        if loader is None:
+            continue
+        loader.setdefault('collate_fn', dict(type='default_collate'))
+        loader.setdefault('pin_memory', get_device() != 'cpu')
+        loader.setdefault('persistent_workers', True)
+        if not pin_memory:
+            loader.pin_memory = False
+        if not persistent_workers or not loader.get('num_workers', 0):
+            loader.persistent_workers = False
+
+
+def build_runner(cfg):
+    """Build the Runner (or ``cfg.runner_type``) after CPU-distributed setup.
+
+    Args:
+        cfg (mmengine.Config): Complete config, ``launcher`` included.
+
+    Returns:
+        mmengine.runner.Runner: The runner.
+    """
+    prepare_cpu_distributed(cfg, cfg.launcher)
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def parse_args(argv=None):
+    """Build the command line and parse ``argv`` (default: ``sys.argv``)."""
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume training: from the given checkpoint, or, without a '
+        'value, from the latest checkpoint in the work directory')
+    parser.add_argument('--amp', action='store_true', help=AMP_HELP)
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual over the config\'s '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='disable pin_memory in the dataloaders')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='disable persistent_workers in the dataloaders')
+    add_common_args(parser)
+    return parser, parser.parse_args(argv)
+
+
+def merge_args(parser, cfg, args):
+    """Apply the training options to ``cfg`` in place.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser reporting errors.
+        cfg (mmengine.Config): Config from :func:`load_config`.
+        args (argparse.Namespace): Parsed arguments.
+    """
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+
+    if args.amp and get_device() == 'cpu':
+        print_log(
+            '--amp is ignored: mmengine\'s AmpOptimWrapper requires '
+            'CUDA/NPU/MLU/MUSA and none is available; training in float32.',
+            logger='current', level=logging.WARNING)
+    elif args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+        if cfg.load_from is not None:
+            check_file(parser, cfg.load_from, '--resume checkpoint')
+
+    if args.auto_scale_lr:
+        if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
+            parser.error(f'--auto-scale-lr needs `auto_scale_lr = dict('
+                         f'base_batch_size=...)` in {args.config}; it has '
+                         f'auto_scale_lr={cfg.get("auto_scale_lr")!r}')
+        cfg.auto_scale_lr.enable = True
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    set_dataloader_defaults(
+        cfg, ('train_dataloader', 'val_dataloader', 'test_dataloader'),
+        pin_memory=not args.no_pin_memory,
+        persistent_workers=not args.no_persistent_workers)
+
+
+def main(argv=None):
+    """Train from the command line.
+
+    Args:
+        argv (list[str], optional): Arguments; defaults to ``sys.argv[1:]``.
+    """
+    parser, args = parse_args(argv)
+    cfg = load_config(parser, args)
+    merge_args(parser, cfg, args)
+    build_runner(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
