@@ -5,10 +5,11 @@ from .label_protocols import (BaseLabelProtocol, FullLabels,
                               build_label_protocol)
 from .multilabel_dataset import BaseMultiLabelDataset
 from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
+from .single_positive import SinglePositiveLabels
 
 __all__ = [
     'BaseLabelProtocol', 'FullLabels', 'PartialLabels', 'ObservedLabelFile',
     'build_label_protocol', 'BaseMultiLabelDataset',
     'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
-    'render_shapes'
+    'render_shapes', 'SinglePositiveLabels'
 ]
