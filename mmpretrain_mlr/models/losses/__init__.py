@@ -1,3 +1,13 @@
+from .assume_negative import AssumeNegativeLoss
+from .entropy_maximization import EntropyMaximizationLoss
+from .expected_positive import ExpectedPositiveRegularizationLoss
+from .hill import HillLoss
 from .masked_asl import MaskedAsymmetricLoss
+from .masked_bce import MaskedBCELoss
+from .partial_bce import PartialBCELoss
 
-__all__ = ['MaskedAsymmetricLoss']
+__all__ = [
+    'AssumeNegativeLoss', 'EntropyMaximizationLoss',
+    'ExpectedPositiveRegularizationLoss', 'HillLoss', 'MaskedAsymmetricLoss',
+    'MaskedBCELoss', 'PartialBCELoss'
+]
