@@ -1,4 +1,5 @@
 from .assume_negative import AssumeNegativeLoss
+from .base_loss import ObservedLabelLoss
 from .entropy_maximization import EntropyMaximizationLoss
 from .expected_positive import ExpectedPositiveRegularizationLoss
 from .hill import HillLoss
@@ -7,7 +8,7 @@ from .masked_bce import MaskedBCELoss
 from .partial_bce import PartialBCELoss
 
 __all__ = [
-    'AssumeNegativeLoss', 'EntropyMaximizationLoss',
+    'ObservedLabelLoss', 'AssumeNegativeLoss', 'EntropyMaximizationLoss',
     'ExpectedPositiveRegularizationLoss', 'HillLoss', 'MaskedAsymmetricLoss',
     'MaskedBCELoss', 'PartialBCELoss'
 ]

@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class AssumeNegativeLoss(nn.Module):
+class AssumeNegativeLoss(ObservedLabelLoss):
     """"Assume negative" BCE (Cole, Mac Aodha, Lorieul, Perona, Morris and
     Jojic, "Multi-Label Learning from Single Positive Labels", CVPR 2021),
     with its label-smoothing (AN-LS) and weighted (WAN) variants.
@@ -42,7 +44,7 @@ class AssumeNegativeLoss(nn.Module):
                  label_smoothing: float = 0.0,
                  negative_weight: str = 'none',
                  loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         if negative_weight not in ('none', 'wan'):
             raise ValueError("negative_weight must be 'none' or 'wan', got "
                              f'{negative_weight!r}')
@@ -51,17 +53,9 @@ class AssumeNegativeLoss(nn.Module):
                              f'{label_smoothing}')
         self.label_smoothing = label_smoothing
         self.negative_weight = negative_weight
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         num_classes = logits.shape[1]
         positive = observed > 0
         ls = self.label_smoothing
@@ -73,4 +67,4 @@ class AssumeNegativeLoss(nn.Module):
             if num_classes < 2:
                 raise ValueError('WAN needs at least two classes')
             loss = torch.where(positive, loss, loss / (num_classes - 1))
-        return self.loss_weight * loss.sum() / loss.numel()
+        return loss.sum() / loss.numel()

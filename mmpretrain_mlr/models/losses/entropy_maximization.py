@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class EntropyMaximizationLoss(nn.Module):
+class EntropyMaximizationLoss(ObservedLabelLoss):
     """EM loss (Zhou, Chen, Wang, Wu and Wang, "Acknowledging the Unknown for
     Multi-label Learning with Single Positive Labels", ECCV 2022).
 
@@ -31,23 +33,15 @@ class EntropyMaximizationLoss(nn.Module):
     """
 
     def __init__(self, alpha: float = 0.1, loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         self.alpha = alpha
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         log_p = F.logsigmoid(logits)
         log_not_p = F.logsigmoid(-logits)
         prob = torch.sigmoid(logits)
         entropy = -(prob * log_p + (1 - prob) * log_not_p)
         loss = torch.where(observed > 0, -log_p, -self.alpha * entropy)
         loss = torch.where(observed < 0, -log_not_p, loss)
-        return self.loss_weight * loss.sum() / loss.numel()
+        return loss.sum() / loss.numel()

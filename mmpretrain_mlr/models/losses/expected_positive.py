@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class ExpectedPositiveRegularizationLoss(nn.Module):
+class ExpectedPositiveRegularizationLoss(ObservedLabelLoss):
     """EPR (Cole, Mac Aodha, Lorieul, Perona, Morris and Jojic, "Multi-Label
     Learning from Single Positive Labels", CVPR 2021).
 
@@ -48,21 +50,13 @@ class ExpectedPositiveRegularizationLoss(nn.Module):
                  reg_weight: float = 1.0,
                  per_image: bool = False,
                  loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         self.expected_num_pos = expected_num_pos
         self.reg_weight = reg_weight
         self.per_image = per_image
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         num_classes = logits.shape[1]
         loss = torch.where(observed > 0, -F.logsigmoid(logits),
                            torch.zeros_like(logits))
@@ -72,4 +66,4 @@ class ExpectedPositiveRegularizationLoss(nn.Module):
             reg = ((count - self.expected_num_pos) / num_classes).pow(2).mean()
         else:
             reg = ((count.mean() - self.expected_num_pos) / num_classes)**2
-        return self.loss_weight * (bce + self.reg_weight * reg)
+        return (bce + self.reg_weight * reg)

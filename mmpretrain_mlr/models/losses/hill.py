@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class HillLoss(nn.Module):
+class HillLoss(ObservedLabelLoss):
     """Hill loss (Zhang, Cheng, Huang, Xu, Wang and Wang, "Simple and Robust
     Loss Design for Multi-Label Learning with Missing Labels", arXiv 2112.07368,
     2021).
@@ -48,7 +50,7 @@ class HillLoss(nn.Module):
                  positive_loss: str = 'focal_margin',
                  reduction: str = 'sum',
                  loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         if positive_loss not in ('focal_margin', 'bce'):
             raise ValueError("positive_loss must be 'focal_margin' or 'bce', "
                              f'got {positive_loss!r}')
@@ -60,17 +62,9 @@ class HillLoss(nn.Module):
         self.gamma = gamma
         self.positive_loss = positive_loss
         self.reduction = reduction
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         if self.positive_loss == 'focal_margin':
             shifted = logits - self.margin
             loss_pos = -(1 - torch.sigmoid(shifted)).pow(
@@ -83,4 +77,4 @@ class HillLoss(nn.Module):
         loss = loss.sum()
         if self.reduction == 'mean':
             loss = loss / logits.numel()
-        return self.loss_weight * loss
+        return loss

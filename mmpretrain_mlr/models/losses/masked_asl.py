@@ -1,11 +1,12 @@
 """Asymmetric loss restricted to the known entries of the label matrix."""
 import torch
-import torch.nn as nn
 from mmpretrain.registry import MODELS
+
+from .base_loss import ObservedLabelLoss
 
 
 @MODELS.register_module()
-class MaskedAsymmetricLoss(nn.Module):
+class MaskedAsymmetricLoss(ObservedLabelLoss):
     """Asymmetric loss (Ridnik et al., ICCV 2021) on known labels only, as
     DualCoOp trains under partial labels.
 
@@ -34,22 +35,14 @@ class MaskedAsymmetricLoss(nn.Module):
                  clip: float = 0.05,
                  eps: float = 1e-8,
                  loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         self.gamma_pos = gamma_pos
         self.gamma_neg = gamma_neg
         self.clip = clip
         self.eps = eps
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         prob = torch.sigmoid(logits)
         prob_neg = (1 - prob + self.clip).clamp(max=1)
         loss_pos = -torch.log(prob.clamp(min=self.eps))
@@ -61,4 +54,4 @@ class MaskedAsymmetricLoss(nn.Module):
                            torch.zeros_like(prob))
         loss = loss + torch.where(observed < 0, weight_neg * loss_neg,
                                   torch.zeros_like(prob))
-        return self.loss_weight * loss.sum() / logits.shape[0]
+        return loss.sum() / logits.shape[0]

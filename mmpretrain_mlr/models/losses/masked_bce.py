@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class MaskedBCELoss(nn.Module):
+class MaskedBCELoss(ObservedLabelLoss):
     """Binary cross-entropy on known labels only (the usual partial-label
     baseline; no paper-specific defaults).
 
@@ -25,21 +27,13 @@ class MaskedBCELoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0):
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         known = observed != 0
         loss = torch.where(observed > 0, -F.logsigmoid(logits),
                            -F.logsigmoid(-logits))
         loss = torch.where(known, loss, torch.zeros_like(loss))
         num_known = known.sum().clamp(min=1)
-        return self.loss_weight * loss.sum() / num_known
+        return loss.sum() / num_known

@@ -4,9 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .base_loss import ObservedLabelLoss
+
 
 @MODELS.register_module()
-class PartialBCELoss(nn.Module):
+class PartialBCELoss(ObservedLabelLoss):
     """Partial-BCE (Durand, Mehrasa and Mori, "Learning a Deep ConvNet for
     Multi-label Classification with Partial Labels", CVPR 2019).
 
@@ -42,23 +44,15 @@ class PartialBCELoss(nn.Module):
                  g_low: float = 5.0,
                  g_high: float = 1.0,
                  loss_weight: float = 1.0):
-        super().__init__()
+        super().__init__(loss_weight)
         if not 0 < q_low < 1:
             raise ValueError(f'q_low must lie in (0, 1), got {q_low}')
         self.gamma = gamma
         self.alpha = (g_low - g_high) / (q_low**gamma - 1)
         self.beta = g_high - self.alpha
-        self.loss_weight = loss_weight
 
-    def forward(self, logits: torch.Tensor,
+    def compute(self, logits: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        """Args:
-            logits (Tensor): [B, C].
-            observed (Tensor): [B, C] in {+1, -1, 0}.
-
-        Returns:
-            Tensor: the scalar loss.
-        """
         num_classes = logits.shape[1]
         known = observed != 0
         loss = torch.where(observed > 0, -F.logsigmoid(logits),
@@ -67,4 +61,4 @@ class PartialBCELoss(nn.Module):
         frac_known = known.to(logits.dtype).mean(dim=1)
         scale = self.alpha * frac_known.pow(self.gamma) + self.beta
         per_image = scale * loss.sum(dim=1) / num_classes
-        return self.loss_weight * per_image.mean()
+        return per_image.mean()
