@@ -1,5 +1,6 @@
 """Datasets and label protocols (registered into mmpretrain's registries)."""
 from .annotation_file import MultiLabelAnnotationDataset
+from .holdout_split import holdout_indices
 from .label_protocols import (BaseLabelProtocol, FullLabels,
                               ObservedLabelFile, PartialLabels,
                               build_label_protocol)
@@ -11,5 +12,5 @@ __all__ = [
     'BaseLabelProtocol', 'FullLabels', 'PartialLabels', 'ObservedLabelFile',
     'build_label_protocol', 'BaseMultiLabelDataset',
     'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
-    'render_shapes', 'SinglePositiveLabels'
+    'render_shapes', 'SinglePositiveLabels', 'holdout_indices'
 ]

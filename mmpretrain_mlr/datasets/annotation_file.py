@@ -40,19 +40,16 @@ class MultiLabelAnnotationDataset(BaseMultiLabelDataset):
         ann_file (str): The annotation file, relative to ``data_root``.
         classes (str | Sequence[str], optional): Class names or a classes
             file. Defaults to None (the JSON ``classes`` field).
-        check_files (bool): Check at load time that every image exists.
-            Defaults to True.
         **kwargs: Other arguments of :class:`BaseMultiLabelDataset`
-            (``label_protocol``, ``data_root``, ``data_prefix``,
-            ``pipeline``, ``test_mode``, ...).
+            (``label_protocol``, ``holdout``, ``missing_images``,
+            ``data_root``, ``data_prefix``, ``pipeline``, ``test_mode``,
+            ...).
     """
 
     def __init__(self,
                  ann_file: str,
                  classes=None,
-                 check_files: bool = True,
                  **kwargs):
-        self.check_files = check_files
         super().__init__(ann_file=ann_file, classes=classes, **kwargs)
 
     def load_full_labels(self) -> Tuple[List[dict], np.ndarray]:
@@ -86,11 +83,9 @@ class MultiLabelAnnotationDataset(BaseMultiLabelDataset):
             seen[rel_path] = where
             for label in labels:
                 full[row, self._label_index(label, class_to_idx, where)] = 1
-            img_path = join_path(self.img_prefix, rel_path)
-            if self.check_files and not exists(img_path):
-                raise FileNotFoundError(f'{self.ann_file!r} {where}: image '
-                                        f'file {img_path!r} does not exist')
-            data_list.append(dict(img_path=img_path, img_id=rel_path))
+            data_list.append(
+                dict(img_path=join_path(self.img_prefix, rel_path),
+                     img_id=rel_path))
         return data_list, full
 
     def _label_index(self, label, class_to_idx: dict, where: str) -> int:

@@ -2,10 +2,15 @@
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from mmengine.fileio import exists
+from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .holdout_split import holdout_indices
 from .label_protocols import build_label_protocol, check_label_matrix
+
+MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
 
 
 @DATASETS.register_module()
@@ -25,7 +30,15 @@ class BaseMultiLabelDataset(BaseDataset):
     - ``full_label`` (np.ndarray): [C] int8 full labels in {+1, -1, 0 ignore}.
 
     Pipelines pack the observed labels with the stock transform
-    ``dict(type='PackInputs', algorithm_keys=('observed_label', ))``.
+    ``dict(type='PackInputs', algorithm_keys=('observed_label', ))``; test
+    pipelines add ``'full_label'`` so metrics can tell ignored entries.
+
+    Order of operations on the canonical list: the protocol draws observed
+    labels over the whole list; then ``holdout`` keeps one part of a random
+    train/val split; then images listed but absent on disk raise an error or
+    are skipped (``missing_images``). Rows keep their observed labels
+    through both steps, so a split or a skipped image never changes the
+    labels of the others.
 
     The class vocabulary is a list of readable names (prompt text) in
     ``dataset.CLASSES`` and ``metainfo['classes']``; a subclass sets its
@@ -47,6 +60,14 @@ class BaseMultiLabelDataset(BaseDataset):
         data_prefix (str | dict): Prefix of the image paths. Defaults to ''.
         classes (str | Sequence[str], optional): Class names, or a file with
             one name per line. Defaults to None (the dataset's default).
+        holdout (dict, optional): Keep one part of a random split of the
+            canonical list, ``dict(part='train' | 'val', fraction=0.2,
+            seed=1200)``, see :func:`holdout_indices` (the single-positive
+            protocol's 80/20 split). Defaults to None (the whole list).
+        missing_images (str): What to do with a listed image whose
+            ``img_path`` does not exist: ``'error'`` (raise, naming the
+            file), ``'skip'`` (drop it and log how many were dropped) or
+            ``'unchecked'`` (do not look). Defaults to ``'error'``.
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`
             (``pipeline``, ``test_mode``, ``indices``, ``lazy_init``, ...).
     """
@@ -58,8 +79,18 @@ class BaseMultiLabelDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix: Union[str, dict] = '',
                  classes: Union[str, Sequence[str], None] = None,
+                 holdout: Optional[dict] = None,
+                 missing_images: str = 'error',
                  **kwargs):
         self.label_protocol = build_label_protocol(label_protocol)
+        if holdout is not None:
+            holdout_indices(0, **holdout)  # checks the fields early
+        self.holdout = holdout
+        if missing_images not in MISSING_IMAGE_RULES:
+            raise ValueError(f'{type(self).__name__}: `missing_images` must '
+                             f'be one of {MISSING_IMAGE_RULES}, got '
+                             f'{missing_images!r}')
+        self.missing_images = missing_images
         super().__init__(
             ann_file=ann_file,
             metainfo=metainfo,
@@ -97,11 +128,40 @@ class BaseMultiLabelDataset(BaseDataset):
                              'classes]')
         image_keys = self._image_keys(data_list)
         observed = self.label_protocol(full, image_keys, classes)
-        for info, full_row, observed_row in zip(data_list, full, observed):
-            info['gt_label'] = np.flatnonzero(full_row == 1).tolist()
-            info['observed_label'] = observed_row.copy()
-            info['full_label'] = full_row.copy()
-        return data_list
+        rows = np.arange(len(data_list))
+        if self.holdout is not None:
+            rows = holdout_indices(len(data_list), **self.holdout)
+        rows = self._rows_with_images(data_list, rows)
+        for row in rows:
+            info = data_list[row]
+            info['gt_label'] = np.flatnonzero(full[row] == 1).tolist()
+            info['observed_label'] = observed[row].copy()
+            info['full_label'] = full[row].copy()
+        return [data_list[row] for row in rows]
+
+    def _rows_with_images(self, data_list: List[dict],
+                          rows: np.ndarray) -> np.ndarray:
+        """Check that the images of ``rows`` exist; drop or raise if not."""
+        if self.missing_images == 'unchecked':
+            return rows
+        missing = [
+            row for row in rows if 'img_path' in data_list[row]
+            and not exists(data_list[row]['img_path'])
+        ]
+        if missing and self.missing_images == 'error':
+            first = data_list[missing[0]]['img_path']
+            source = f' listed in {self.ann_file!r}' if self.ann_file else ''
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {len(missing)} of {len(rows)} '
+                f'images{source} do not exist, e.g. {first!r}. Fix the data '
+                "root, or set missing_images='skip' to train without them.")
+        if missing:
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: skipped {len(missing)} of '
+                f'{len(rows)} images that do not exist, e.g. '
+                f"{data_list[missing[0]]['img_path']!r}")
+            rows = np.setdiff1d(rows, missing)
+        return rows
 
     def _check_classes(self) -> Tuple[str, ...]:
         """Return the class names, checking they exist and are unique."""

@@ -106,8 +106,6 @@ def test_line_without_tab_means_no_positive(root):
     (['a/1.jpg\t-1'], r'line 1: class index -1 out of range'),
     (['a/1.jpg\tdog', 'a/2.jpg\t', 'a/1.jpg\tperson'],
      r"line 3: image 'a/1.jpg' already listed at line 1"),
-    (['a/1.jpg\tdog', 'c/9.jpg\tdog'],
-     r"line 2: image file '.*c/9.jpg' does not exist"),
     (['a/1.jpg\tdog\tperson'], r'line 1: expected .*found 2 TABs'),
     (['a/1.jpg\tdog,,person'], r'line 1: empty label'),
 ])
@@ -166,7 +164,13 @@ def test_missing_annotation_file_and_invalid_json(root):
         build(root, 'bad.json')
 
 
-def test_check_files_off_skips_image_check(root):
-    ann = write_text(root, ['missing.jpg\tdog'])
-    ds = build(root, ann, classes=CLASSES, check_files=False)
+def test_missing_images_unchecked_or_skipped(root):
+    ann = write_text(root, ['missing.jpg\tdog', 'a/1.jpg\tperson'])
+    with pytest.raises(FileNotFoundError, match="1 of 2 images listed in "
+                       "'.*ann.txt' do not exist, e.g. '.*missing.jpg'"):
+        build(root, ann, classes=CLASSES)
+    ds = build(root, ann, classes=CLASSES, missing_images='unchecked')
     assert ds.get_data_info(0)['img_path'].endswith('missing.jpg')
+    ds = build(root, ann, classes=CLASSES, missing_images='skip')
+    assert len(ds) == 1
+    assert ds.get_data_info(0)['img_id'] == 'a/1.jpg' 

@@ -95,3 +95,36 @@ def test_pack_inputs_carries_observed_and_full_labels():
         assert torch.equal(sample.gt_label,
                            torch.from_numpy(np.flatnonzero(ds._full[i] == 1)))
         assert sample.sample_idx == i
+
+
+def test_holdout_split_keeps_whole_list_labels():
+    """Cole et al.: observe over the whole list, then split 80/20."""
+    protocol = dict(type='SinglePositiveLabels')
+    whole = ToyDataset(num_images=23, label_protocol=protocol)
+    train = ToyDataset(num_images=23, label_protocol=protocol,
+                       holdout=dict(part='train'))
+    val = ToyDataset(num_images=23, holdout=dict(part='val'))
+    # Written out: n_val = round(0.2 * 23) = 5, the last 5 of the perm.
+    perm = np.random.RandomState(1200).permutation(23)
+    assert len(val) == 5 and len(train) == 18
+    val_ids = [val.get_data_info(i)['img_id'] for i in range(len(val))]
+    assert val_ids == [f'img_{i}.jpg' for i in sorted(perm[18:])]
+    train_rows = sorted(perm[:18])
+    np.testing.assert_array_equal(train.observed_labels,
+                                  whole.observed_labels[train_rows])
+    # The val part keeps clean labels.
+    np.testing.assert_array_equal(val.observed_labels,
+                                  whole._full[sorted(perm[18:])])
+
+
+@pytest.mark.parametrize('holdout, pattern', [
+    (dict(part='test'), 'part'), (dict(part='val', fraction=1.0), 'fraction'),
+    (dict(part='val', seed=-1), 'seed')])
+def test_holdout_bad_fields(holdout, pattern):
+    with pytest.raises(ValueError, match=f'holdout `{pattern}`'):
+        ToyDataset(holdout=holdout)
+
+
+def test_missing_images_rule_checked():
+    with pytest.raises(ValueError, match='missing_images'):
+        ToyDataset(missing_images='ignore')
