@@ -9,6 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .holdout_split import holdout_indices
 from .label_protocols import build_label_protocol, check_label_matrix
+from .name_list import read_name_list
 
 MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
 
@@ -60,6 +61,11 @@ class BaseMultiLabelDataset(BaseDataset):
         data_prefix (str | dict): Prefix of the image paths. Defaults to ''.
         classes (str | Sequence[str], optional): Class names, or a file with
             one name per line. Defaults to None (the dataset's default).
+        class_subset (str | Sequence[str], optional): Keep only these
+            columns of the dataset's vocabulary, by class name (a list, or a
+            file with one name per line), in the given order: the seen or
+            unseen vocabulary of a zero-shot split, e.g. COCO 48 / 17.
+            Applied before the label protocol. Defaults to None (all).
         holdout (dict, optional): Keep one part of a random split of the
             canonical list, ``dict(part='train' | 'val', fraction=0.2,
             seed=1200)``, see :func:`holdout_indices` (the single-positive
@@ -79,9 +85,11 @@ class BaseMultiLabelDataset(BaseDataset):
                  data_root: str = '',
                  data_prefix: Union[str, dict] = '',
                  classes: Union[str, Sequence[str], None] = None,
+                 class_subset: Union[str, Sequence[str], None] = None,
                  holdout: Optional[dict] = None,
                  missing_images: str = 'error',
                  **kwargs):
+        self.class_subset = class_subset
         self.label_protocol = build_label_protocol(label_protocol)
         if holdout is not None:
             holdout_indices(0, **holdout)  # checks the fields early
@@ -126,6 +134,11 @@ class BaseMultiLabelDataset(BaseDataset):
                              f'{list(full.shape)}, expected '
                              f'[{len(data_list)} images, {len(classes)} '
                              'classes]')
+        if self.class_subset is not None:
+            columns = self._subset_columns(classes)
+            full = full[:, columns]
+            classes = tuple(classes[col] for col in columns)
+            self._metainfo['classes'] = classes
         image_keys = self._image_keys(data_list)
         observed = self.label_protocol(full, image_keys, classes)
         rows = np.arange(len(data_list))
@@ -138,6 +151,24 @@ class BaseMultiLabelDataset(BaseDataset):
             info['observed_label'] = observed[row].copy()
             info['full_label'] = full[row].copy()
         return [data_list[row] for row in rows]
+
+    def _subset_columns(self, classes: Sequence[str]) -> List[int]:
+        """Column indices of the names in ``class_subset``."""
+        subset, source = self.class_subset, 'class_subset'
+        if isinstance(subset, str):
+            subset, source = read_name_list(subset), repr(subset)
+        column = {name: col for col, name in enumerate(classes)}
+        unknown = [name for name in subset if name not in column]
+        if unknown:
+            raise ValueError(
+                f'{type(self).__name__}: {source} names {unknown[:5]} '
+                f'({len(unknown)} in all), which are not in the dataset '
+                f'vocabulary of {len(classes)} classes (e.g. '
+                f'{list(classes[:5])})')
+        if not subset or len(set(subset)) != len(subset):
+            raise ValueError(f'{type(self).__name__}: {source} must list '
+                             'at least one class, each once')
+        return [column[name] for name in subset]
 
     def _rows_with_images(self, data_list: List[dict],
                           rows: np.ndarray) -> np.ndarray:

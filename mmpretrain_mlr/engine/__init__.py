@@ -1,1 +1,2 @@
-
+"""Runner components: hooks."""
+from . import hooks  # noqa: F401

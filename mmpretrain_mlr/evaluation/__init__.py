@@ -1,1 +1,1 @@
-
+"""Metrics mmpretrain lacks (registered into METRICS)."""

@@ -128,3 +128,36 @@ def test_holdout_bad_fields(holdout, pattern):
 def test_missing_images_rule_checked():
     with pytest.raises(ValueError, match='missing_images'):
         ToyDataset(missing_images='ignore')
+
+
+def test_class_subset_selects_columns_by_name(tmp_path):
+    names = tmp_path / 'unseen.txt'
+    names.write_text('potted plant\n\ncat\n')
+    whole = ToyDataset()
+    for subset in (['potted plant', 'cat'], str(names)):
+        ds = ToyDataset(class_subset=subset,
+                        label_protocol=dict(type='PartialLabels', p=0.5))
+        assert ds.CLASSES == ('potted plant', 'cat')
+        np.testing.assert_array_equal(ds.full_labels, whole._full[:, [3, 0]])
+        # The protocol draws over the subset's [N, 2] matrix.
+        expected = PartialLabels(p=0.5)(whole._full[:, [3, 0]], ds._ids)
+        np.testing.assert_array_equal(ds.observed_labels, expected)
+
+
+@pytest.mark.parametrize('subset, pattern', [
+    (['cat', 'horse'], r"class_subset names \['horse'\] \(1 in all\), "
+     'which are not in the dataset vocabulary of 4 classes'),
+    (['cat', 'cat'], 'each once'),
+])
+def test_class_subset_errors(subset, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        ToyDataset(class_subset=subset)
+
+
+def test_class_subset_file_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match='name list .*none.txt'):
+        ToyDataset(class_subset=str(tmp_path / 'none.txt'))
+    bad = tmp_path / 'seen.txt'
+    bad.write_text('cat\nzebra\n')
+    with pytest.raises(ValueError, match=r"'.*seen.txt' names \['zebra'\]"):
+        ToyDataset(class_subset=str(bad))

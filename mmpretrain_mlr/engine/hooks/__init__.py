@@ -1,0 +1,1 @@
+"""Hooks (registered into mmpretrain's HOOKS registry)."""
