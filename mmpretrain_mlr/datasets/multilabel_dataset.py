@@ -9,7 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .holdout_split import holdout_indices
 from .label_protocols import build_label_protocol, check_label_matrix
-from .name_list import read_name_list
+from .vocabulary import read_name_list
 
 MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
 

@@ -1,11 +1,12 @@
 """The classifier wiring CLIP encoders, a prompt learner and a head."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...datasets.vocabulary import resolve_class_names
 from ..build import build_with_context
 from ..clip import build_open_clip
 
@@ -25,39 +26,42 @@ class CLIPPromptClassifier(BaseClassifier):
     -> logits [B, C] -> loss on observed labels / sigmoid scores.
 
     Args:
-        class_names (Sequence[str]): training vocabulary (prompt text).
+        class_names (str | Sequence[str]): training vocabulary (prompt
+            text): a list of names, a file with one name per line, or the
+            type of a registered dataset whose default names to use
+            (``'COCOMultiLabel'``).
         clip (dict): arguments of :func:`build_open_clip` (``model_name``,
             ``pretrained``, ``arch``, ``quick_gelu``).
         image_encoder (dict): image encoder config.
         text_encoder (dict): text encoder config.
         prompt_learner (dict): prompt learner config.
         head (dict): head config.
-        test_class_names (Sequence[str], optional): vocabulary scored by
-            ``predict`` (zero-shot evaluation); defaults to ``class_names``.
+        test_class_names (str | Sequence[str], optional): vocabulary scored
+            by ``predict`` (zero-shot evaluation), in the same forms as
+            ``class_names``; defaults to ``class_names``.
         data_preprocessor (dict, optional): defaults to
             ``ClsDataPreprocessor``.
         init_cfg (dict, optional): initialisation config.
     """
 
     def __init__(self,
-                 class_names: Sequence[str],
+                 class_names: Union[str, Sequence[str]],
                  clip: dict,
                  image_encoder: dict = dict(type='CLIPImageEncoder'),
                  text_encoder: dict = dict(type='CLIPTextEncoder'),
                  prompt_learner: dict = dict(type='DualCoOpPromptLearner'),
                  head: dict = dict(type='DualCoOpHead'),
-                 test_class_names: Optional[Sequence[str]] = None,
+                 test_class_names: Union[str, Sequence[str], None] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = dict(data_preprocessor or {})
         data_preprocessor.setdefault('type', 'mmpretrain.ClsDataPreprocessor')
         super().__init__(init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
-        if not class_names:
-            raise ValueError('CLIPPromptClassifier.class_names must list the '
-                             'training vocabulary')
-        self.class_names = list(class_names)
-        self.test_class_names = list(test_class_names or class_names)
+        self.class_names = resolve_class_names(class_names, 'class_names')
+        self.test_class_names = (
+            resolve_class_names(test_class_names, 'test_class_names')
+            if test_class_names is not None else self.class_names)
 
         clip_model, tokenizer = build_open_clip(**clip)
         self.text_encoder = build_with_context(

@@ -79,3 +79,14 @@ def test_label_width_mismatch_is_a_clear_error():
 def test_empty_vocabulary_rejected():
     with pytest.raises(ValueError, match='class_names'):
         build(class_names=[])
+
+
+def test_vocabulary_from_file_or_dataset_type(tmp_path):
+    names = tmp_path / 'unseen.txt'
+    names.write_text('yellow star\nred circle\n')
+    model = build(class_names='ShapesMultiLabel', test_class_names=str(names))
+    assert model.class_names == list(
+        mmpretrain_mlr.datasets.SHAPES_CLASSES)
+    assert model.test_class_names == ['yellow star', 'red circle']
+    with pytest.raises(FileNotFoundError, match='name list .*nothing.txt'):
+        build(class_names=str(tmp_path / 'nothing.txt'))
