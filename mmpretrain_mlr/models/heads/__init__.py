@@ -1,4 +1,6 @@
 from .base_head import MultiLabelPromptHead, stack_observed_labels
 from .dualcoop_head import DualCoOpHead
+from .linear_head import ObservedLabelLinearHead
 
-__all__ = ['MultiLabelPromptHead', 'stack_observed_labels', 'DualCoOpHead']
+__all__ = ['MultiLabelPromptHead', 'stack_observed_labels', 'DualCoOpHead',
+           'ObservedLabelLinearHead']

@@ -1,0 +1,55 @@
+"""ObservedLabelLinearHead under mmpretrain's ImageClassifier."""
+import pytest
+import torch
+import torch.nn.functional as F
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import mmpretrain_mlr  # noqa: F401
+
+
+def build(loss=dict(type='AssumeNegativeLoss')):
+    return MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='ObservedLabelLinearHead', num_classes=3,
+                  in_channels=512, loss=loss)))
+
+
+def samples(rows):
+    out = []
+    for row in rows:
+        sample = DataSample()
+        sample.set_field(torch.tensor(row, dtype=torch.int8), 'observed_label')
+        out.append(sample)
+    return out
+
+
+def test_loss_is_assume_negative_bce_on_the_linear_logits():
+    torch.manual_seed(0)
+    model = build()
+    model.init_weights()
+    images = torch.randn(2, 3, 64, 64)
+    observed = [[1, 0, 0], [0, 0, 1]]
+    losses = model(images, samples(observed), mode='loss')
+    logits = model.head.fc(model.extract_feat(images)[-1])
+    # AN: every unknown entry is a negative; mean BCE over all B x C entries.
+    targets = torch.tensor(observed, dtype=torch.float).clamp(min=0)
+    expected = F.binary_cross_entropy_with_logits(logits, targets)
+    torch.testing.assert_close(losses['loss_cls'], expected)
+    losses['loss_cls'].backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+
+
+def test_predict_fills_scores():
+    model = build()
+    out = model(torch.randn(2, 3, 64, 64), mode='predict')
+    assert out[0].pred_score.shape == (3, )
+    assert ((out[0].pred_score > 0) & (out[0].pred_score < 1)).all()
+
+
+def test_bad_sizes_rejected():
+    with pytest.raises(ValueError, match='num_classes and in_channels'):
+        MODELS.build(dict(type='ObservedLabelLinearHead', num_classes=0,
+                          in_channels=8))
