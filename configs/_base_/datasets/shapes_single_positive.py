@@ -1,0 +1,39 @@
+# The embedded shapes data under the single-positive protocol of Cole et
+# al. (CVPR 2021): one random positive per training image (RandomState
+# 1200), everything else unknown. As in the published benchmark, 20 % of
+# the training list is held out with clean labels to select the best epoch
+# (RandomState 1200); the test split is separate.
+_base_ = './shapes_partial.py'
+
+_train_list = dict(type={{_base_.dataset_type}}, num_images=2000,
+                   image_size={{_base_.image_size}}, seed=0, split='train',
+                   classes={{_base_.class_names}})
+
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        **_train_list,
+        label_protocol=dict(type='SinglePositiveLabels', seed=1200),
+        holdout=dict(part='train', fraction=0.2, seed=1200),
+        pipeline={{_base_.train_pipeline}}))
+
+val_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        **_train_list,
+        holdout=dict(part='val', fraction=0.2, seed=1200),
+        pipeline={{_base_.test_pipeline}}))
+
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        type={{_base_.dataset_type}},
+        num_images=512,
+        image_size={{_base_.image_size}},
+        seed=0,
+        split='val',
+        classes={{_base_.class_names}},
+        pipeline={{_base_.test_pipeline}}),
+    sampler=dict(type='DefaultSampler', shuffle=False))
