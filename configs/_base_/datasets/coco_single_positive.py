@@ -1,0 +1,13 @@
+# MS-COCO 2014 single-positive benchmark (Cole et al.): train2014 split
+# 80/20, val2014 tests.
+_base_ = './single_positive_448.py'
+
+dataset_type = 'COCOMultiLabel'
+data_root = 'data/coco'
+class_names = dataset_type  # the model takes the dataset's readable names
+_train_list = dict(type=dataset_type, data_root=data_root, split='train')
+
+train_dataloader = dict(dataset=_train_list)
+val_dataloader = dict(dataset=_train_list)
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='val'))

@@ -1,0 +1,13 @@
+# NUS-WIDE (81 concepts) single-positive benchmark (Cole et al.): the
+# official train list split 80/20, the official test list tests.
+_base_ = './single_positive_448.py'
+
+dataset_type = 'NUSWIDEMultiLabel'
+data_root = 'data/nus_wide'
+class_names = dataset_type  # the model takes the dataset's readable names
+_train_list = dict(type=dataset_type, data_root=data_root, split='train')
+
+train_dataloader = dict(dataset=_train_list)
+val_dataloader = dict(dataset=_train_list)
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, split='test'))
