@@ -1,0 +1,171 @@
+"""Zero-shot (ZSL) and generalized zero-shot (GZSL) multi-label metrics."""
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+from mmpretrain.registry import METRICS
+
+from .average_precision import check_convention, mean_average_precision
+from .score_target_metric import ScoreTargetMetric
+from .topk_f1 import topk_precision_recall_f1
+from .utils import check_k, check_positive_int
+
+ZSL_IMAGES = ('all', 'with_unseen_positive')
+
+
+@METRICS.register_module()
+class ZeroShotMetric(ScoreTargetMetric):
+    """ZSL and GZSL P@k, R@k, F1@k and mAP (%) from one test run.
+
+    The model scores the whole GZSL vocabulary (e.g. NUS-WIDE: 925 seen
+    then 81 unseen tags, 1006 columns). ZSL metrics use only the unseen
+    columns; GZSL metrics use all columns. Only the ranking of scores
+    matters, so this equals scoring the unseen vocabulary alone whenever a
+    class's score does not depend on the other classes in the vocabulary
+    (true for the per-class sigmoid scores of the heads here).
+
+    Reported keys (for the default ``ks``)::
+
+        zsl/P@3  zsl/R@3  zsl/F1@3  zsl/P@5  zsl/R@5  zsl/F1@5  zsl/mAP
+        gzsl/P@3 gzsl/R@3 gzsl/F1@3 gzsl/P@5 gzsl/R@5 gzsl/F1@5 gzsl/mAP
+
+    P@k, R@k and F1@k are micro values over all images, see
+    :mod:`mmpretrain_mlr.evaluation.topk_f1`; mAP follows
+    ``map_convention``, see :mod:`mmpretrain_mlr.evaluation.average_precision`.
+
+    Images without an unseen positive: BiAM's and MKT's evaluation (and
+    DualCoOp's, whose filtering of such images is commented out) keep every
+    test image in the ZSL figures, so such an image adds k wrong predictions
+    to P@k and negatives to the AP. ``zsl_images='with_unseen_positive'``
+    drops those images from the ZSL figures instead. GZSL always uses all
+    images.
+
+    Give the unseen columns in exactly one way: ``num_unseen`` (the last
+    columns), ``unseen_classes`` or ``seen_classes`` (column indices, or
+    class names looked up in the dataset's ``classes``).
+
+    Args:
+        num_unseen (int, optional): Number of unseen classes, which are the
+            last columns of the vocabulary. Defaults to None.
+        unseen_classes (Sequence[int | str], optional): Unseen columns.
+            Defaults to None.
+        seen_classes (Sequence[int | str], optional): Seen columns; the
+            other columns are unseen. Defaults to None.
+        ks (Sequence[int]): The k values of P@k, R@k and F1@k.
+            Defaults to (3, 5).
+        map_convention (str): 'zsl', 'ssgrl' or 'mmpretrain'.
+            Defaults to 'zsl'.
+        zsl_images (str): 'all' or 'with_unseen_positive', the images of the
+            ZSL figures. Defaults to 'all'.
+        collect_device (str): Device used to collect results across ranks,
+            'cpu' or 'gpu'. Defaults to 'cpu'.
+        prefix (str, optional): Prefix of the metric names. Defaults to
+            None (keys start with ``zsl/`` and ``gzsl/``).
+
+    Examples:
+        >>> test_evaluator = dict(type='ZeroShotMetric', num_unseen=81)
+    """
+    default_prefix: Optional[str] = None
+
+    def __init__(self,
+                 num_unseen: Optional[int] = None,
+                 unseen_classes: Optional[Sequence[Union[int, str]]] = None,
+                 seen_classes: Optional[Sequence[Union[int, str]]] = None,
+                 ks: Sequence[int] = (3, 5),
+                 map_convention: str = 'zsl',
+                 zsl_images: str = 'all',
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        given = [name for name, value in (
+            ('num_unseen', num_unseen), ('unseen_classes', unseen_classes),
+            ('seen_classes', seen_classes)) if value is not None]
+        if len(given) != 1:
+            raise ValueError('give exactly one of `num_unseen`, '
+                             f'`unseen_classes`, `seen_classes`; got {given}')
+        if num_unseen is not None:
+            check_positive_int(num_unseen, 'num_unseen')
+        for k in ks:
+            check_positive_int(k, 'ks')
+        if zsl_images not in ZSL_IMAGES:
+            raise ValueError(f'`zsl_images` must be one of {ZSL_IMAGES}, got '
+                             f'{zsl_images!r}')
+        self.num_unseen = num_unseen
+        self.unseen_classes = unseen_classes
+        self.seen_classes = seen_classes
+        self.ks = tuple(ks)
+        self.map_convention = check_convention(map_convention)
+        self.zsl_images = zsl_images
+
+    def _column_indices(self, classes: Sequence[Union[int, str]],
+                        num_classes: int, field: str) -> np.ndarray:
+        """Turn column indices or class names into sorted column indices."""
+        names = list((self.dataset_meta or {}).get('classes') or ())
+        indices = []
+        for item in classes:
+            if isinstance(item, str):
+                if item not in names:
+                    raise ValueError(
+                        f'`{field}` names class {item!r}, which is not in '
+                        'the dataset\'s `classes`'
+                        + ('' if names else ' (the metric has no dataset '
+                           'meta; give column indices instead)'))
+                item = names.index(item)
+            if not 0 <= int(item) < num_classes:
+                raise ValueError(f'`{field}` holds column {item}, expected '
+                                 f'indices in [0, {num_classes}) for the '
+                                 f'{num_classes} classes of `pred_score`')
+            indices.append(int(item))
+        if len(set(indices)) != len(indices):
+            raise ValueError(f'`{field}` lists a class twice: {classes}')
+        return np.array(sorted(indices), dtype=np.int64)
+
+    def unseen_columns(self, num_classes: int) -> np.ndarray:
+        """Indices of the unseen columns among ``num_classes`` columns."""
+        if self.num_unseen is not None:
+            if self.num_unseen > num_classes:
+                raise ValueError(f'`num_unseen`={self.num_unseen} is larger '
+                                 f'than the {num_classes} classes of '
+                                 '`pred_score`')
+            return np.arange(num_classes - self.num_unseen, num_classes)
+        if self.unseen_classes is not None:
+            return self._column_indices(self.unseen_classes, num_classes,
+                                        'unseen_classes')
+        seen = self._column_indices(self.seen_classes, num_classes,
+                                    'seen_classes')
+        return np.setdiff1d(np.arange(num_classes), seen)
+
+    def _split_metrics(self, split: str, scores: np.ndarray,
+                       targets: np.ndarray) -> Dict[str, float]:
+        """P@k, R@k, F1@k for every k and the mAP of one split."""
+        metrics = {}
+        for k in self.ks:
+            check_k(k, scores.shape[1], name=f'ks ({split})')
+            values = topk_precision_recall_f1(scores, targets, k)
+            metrics.update(
+                {f'{split}/{key}': value
+                 for key, value in values.items()})
+        metrics[f'{split}/mAP'] = mean_average_precision(
+            scores, targets, self.map_convention)
+        return metrics
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Compute the ZSL and GZSL metrics.
+
+        Args:
+            results (list[dict]): Results of :meth:`process`, all ranks.
+
+        Returns:
+            dict[str, float]: ``zsl/...`` and ``gzsl/...`` values in percent.
+        """
+        scores, targets = self.stack_results(results)
+        unseen = self.unseen_columns(scores.shape[1])
+        if unseen.size == 0:
+            raise ValueError('no unseen class: `seen_classes` lists all '
+                             f'{scores.shape[1]} classes of `pred_score`')
+        zsl_scores, zsl_targets = scores[:, unseen], targets[:, unseen]
+        if self.zsl_images == 'with_unseen_positive':
+            rows = (zsl_targets == 1).any(axis=1)
+            zsl_scores, zsl_targets = zsl_scores[rows], zsl_targets[rows]
+        metrics = self._split_metrics('zsl', zsl_scores, zsl_targets)
+        metrics.update(self._split_metrics('gzsl', scores, targets))
+        return metrics
