@@ -25,13 +25,29 @@ def stack_observed_labels(data_samples: List[DataSample],
     ]).float()
 
 
+def stack_sample_idx(data_samples: List[DataSample],
+                     device: torch.device) -> torch.Tensor:
+    """Dataset indices of a batch as a long tensor [B]."""
+    missing = [i for i, ds in enumerate(data_samples)
+               if 'sample_idx' not in ds]
+    if missing:
+        raise KeyError(
+            f'data samples {missing[:5]} carry no `sample_idx`, which the '
+            'loss needs (it keeps per-image state); pack it in the training '
+            "pipeline with dict(type='PackInputs', algorithm_keys=("
+            "'observed_label', 'sample_idx'))")
+    return torch.as_tensor([int(ds.sample_idx) for ds in data_samples],
+                           dtype=torch.long, device=device)
+
+
 class MultiLabelPromptHead(BaseModule):
     """Base of the heads that score image features against class text
     embeddings. Subclasses implement ``forward(feats) -> logits [B, C]``.
 
     Args:
         loss (dict): config of a loss taking (logits [B, C], observed
-            labels [B, C]).
+            labels [B, C]); a loss with ``needs_sample_idx = True`` also
+            gets ``sample_idx`` [B] read from the data samples.
         threshold (float): score above which a class is a predicted label.
             Defaults to 0.5.
         init_cfg (dict, optional): initialisation config.
@@ -51,7 +67,11 @@ class MultiLabelPromptHead(BaseModule):
                 f'observed labels have shape {tuple(observed.shape)} but the '
                 f'model scores {tuple(logits.shape)}: the dataset vocabulary '
                 'and the model `class_names` differ')
-        return dict(loss_cls=self.loss_module(logits, observed))
+        kwargs = {}
+        if getattr(self.loss_module, 'needs_sample_idx', False):
+            kwargs['sample_idx'] = stack_sample_idx(data_samples,
+                                                    logits.device)
+        return dict(loss_cls=self.loss_module(logits, observed, **kwargs))
 
     @torch.no_grad()
     def predict(self, feats,

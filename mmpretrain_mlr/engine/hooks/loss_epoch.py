@@ -1,0 +1,35 @@
+"""Tell the epoch to the losses whose rule depends on it."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+
+@HOOKS.register_module()
+class LossEpochHook(Hook):
+    """Before every training epoch, call ``set_epoch(runner.epoch)`` on each
+    submodule of the model that has a ``set_epoch`` method -- the
+    epoch-dependent losses (LL-R/Ct/Cp, SPLC, EM+APL). ``runner.epoch`` is
+    0 in the first epoch. On resume the runner restores its epoch first, so
+    the losses get the epoch they would have had without the interruption.
+
+    Add it to a config with::
+
+        custom_hooks = [dict(type='LossEpochHook')]
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def before_train_epoch(self, runner) -> None:
+        model = runner.model
+        if is_model_wrapper(model):
+            model = model.module
+        found = [
+            name for name, module in model.named_modules()
+            if callable(getattr(module, 'set_epoch', None))
+        ]
+        if not found:
+            runner.logger.warning(
+                'LossEpochHook: no module of the model has set_epoch(); the '
+                'hook does nothing')
+        for name in found:
+            model.get_submodule(name).set_epoch(runner.epoch)
