@@ -14,6 +14,7 @@ model = dict(head=dict(num_classes=312))
 default_hooks = dict(
     checkpoint=dict(save_best={{_base_.best_metric}}, rule='greater'))
 custom_hooks = [
+    dict(type='LossEpochHook'),  # epoch-dependent losses (LL, SPLC, APL)
     dict(type='BestAndLastHook', metric={{_base_.best_metric}},
          selection_split={{_base_.selection_split}})
 ]

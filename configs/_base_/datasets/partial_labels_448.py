@@ -16,7 +16,7 @@ train_pipeline = [
     dict(type='Cutout', shape=image_size // 2, prob=1.0),
     dict(type='RandAugment', policies='timm_increasing', num_policies=2,
          magnitude_level=9, total_level=10),
-    dict(type='PackInputs', algorithm_keys=('observed_label', 'sample_idx')),
+    dict(type='PackInputs', algorithm_keys=('observed_label', )),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -5,6 +5,7 @@
 # (RandomState 1200); the test split is separate.
 _base_ = './shapes_partial.py'
 
+_test_pipeline = [dict(type='PackInputs', algorithm_keys=('full_label', ))]
 _train_list = dict(type={{_base_.dataset_type}}, num_images=2000,
                    image_size={{_base_.image_size}}, seed=0, split='train',
                    classes={{_base_.class_names}})
@@ -15,14 +16,18 @@ train_dataloader = dict(
         **_train_list,
         label_protocol=dict(type='SinglePositiveLabels', seed=1200),
         holdout=dict(part='train', fraction=0.2, seed=1200),
-        pipeline={{_base_.train_pipeline}}))
+        pipeline=[
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='PackInputs',
+                 algorithm_keys=('observed_label', )),
+        ]))
 
 val_dataloader = dict(
     dataset=dict(
         _delete_=True,
         **_train_list,
         holdout=dict(part='val', fraction=0.2, seed=1200),
-        pipeline={{_base_.test_pipeline}}))
+        pipeline=_test_pipeline))
 
 test_dataloader = dict(
     batch_size=64,
@@ -35,5 +40,15 @@ test_dataloader = dict(
         seed=0,
         split='val',
         classes={{_base_.class_names}},
-        pipeline={{_base_.test_pipeline}}),
+        pipeline=_test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
+
+# Cole et al.'s mAP (a class without positives counts 0), selected on the
+# held-out part of the training list.
+val_evaluator = [
+    dict(type='MultiLabelMAP', convention='ssgrl', prefix='ssgrl'),
+    dict(type='MultiLabelMAP', convention='mmpretrain', prefix='mmpretrain'),
+]
+test_evaluator = val_evaluator
+best_metric = 'ssgrl/mAP'
+selection_split = 'held-out val (20 % of the training list)'

@@ -11,7 +11,7 @@ train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(image_size, image_size)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs', algorithm_keys=('observed_label', 'sample_idx')),
+    dict(type='PackInputs', algorithm_keys=('observed_label', )),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),

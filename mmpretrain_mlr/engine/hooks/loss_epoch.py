@@ -19,6 +19,9 @@ class LossEpochHook(Hook):
 
     priority = 'ABOVE_NORMAL'
 
+    def __init__(self) -> None:
+        self._warned = False
+
     def before_train_epoch(self, runner) -> None:
         model = runner.model
         if is_model_wrapper(model):
@@ -27,9 +30,10 @@ class LossEpochHook(Hook):
             name for name, module in model.named_modules()
             if callable(getattr(module, 'set_epoch', None))
         ]
-        if not found:
+        if not found and not self._warned:
+            self._warned = True
             runner.logger.warning(
                 'LossEpochHook: no module of the model has set_epoch(); the '
-                'hook does nothing')
+                'hook does nothing (said once)')
         for name in found:
             model.get_submodule(name).set_epoch(runner.epoch)

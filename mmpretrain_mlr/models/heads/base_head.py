@@ -33,9 +33,8 @@ def stack_sample_idx(data_samples: List[DataSample],
     if missing:
         raise KeyError(
             f'data samples {missing[:5]} carry no `sample_idx`, which the '
-            'loss needs (it keeps per-image state); pack it in the training '
-            "pipeline with dict(type='PackInputs', algorithm_keys=("
-            "'observed_label', 'sample_idx'))")
+            'loss needs (it keeps per-image state); mmpretrain\'s PackInputs '
+            "packs it by default: keep 'sample_idx' in its meta_keys")
     return torch.as_tensor([int(ds.sample_idx) for ds in data_samples],
                            dtype=torch.long, device=device)
 

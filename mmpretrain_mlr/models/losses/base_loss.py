@@ -21,9 +21,9 @@ class ObservedLabelLoss(nn.Module):
     ``BaseDataset`` puts in every data info -- from the data samples and
     calls ``loss(logits, observed, sample_idx=...)``; :meth:`forward`
     checks the indices and passes them on as ``compute(logits, observed,
-    sample_idx)``. The training pipeline must then pack the index::
-
-        dict(type='PackInputs', algorithm_keys=('observed_label', 'sample_idx'))
+    sample_idx)``. mmpretrain's ``PackInputs`` packs the index by default
+    (``sample_idx`` is one of its default ``meta_keys``); a pipeline that
+    overrides ``meta_keys`` must keep it.
 
     Per-image state lives in the loss module as a parameter or buffer of
     ``num_samples`` rows, so checkpoints save it and ``resume`` restores
@@ -84,9 +84,7 @@ class ObservedLabelLoss(nn.Module):
         if sample_idx is None:
             raise ValueError(
                 f'{name} needs the dataset index of every image: call it as '
-                'loss(logits, observed, sample_idx=...) and pack the index '
-                "with dict(type='PackInputs', algorithm_keys=("
-                "'observed_label', 'sample_idx'))")
+                'loss(logits, observed, sample_idx=...)')
         sample_idx = torch.as_tensor(sample_idx).long().flatten()
         if sample_idx.numel() != batch_size:
             raise ValueError(f'{name}: got {sample_idx.numel()} sample '
