@@ -110,5 +110,5 @@ def test_clear_errors():
                                    warmup_epoch=5,
                                    num_epochs=5)
     loss = EntropyMaximizationAPLLoss(num_samples=4, num_classes=2)
-    with pytest.raises(ValueError, match='PackInputs'):
+    with pytest.raises(ValueError, match='needs the dataset index'):
         loss(torch.zeros(1, 2), torch.zeros(1, 2))
