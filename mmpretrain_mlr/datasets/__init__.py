@@ -1,16 +1,25 @@
 """Datasets and label protocols (registered into mmpretrain's registries)."""
 from .annotation_file import MultiLabelAnnotationDataset
+from .coco import COCO_CLASSES, COCOMultiLabel
+from .cub import CUBAttributes, readable_attribute_name
 from .holdout_split import holdout_indices
 from .label_protocols import (BaseLabelProtocol, FullLabels,
                               ObservedLabelFile, PartialLabels,
                               build_label_protocol)
 from .multilabel_dataset import BaseMultiLabelDataset
+from .nus_wide import NUSWIDEMultiLabel, NUSWIDEZeroShot
 from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
 from .single_positive import SinglePositiveLabels
+from .visual_genome import VisualGenome200
+from .voc import VOC_CLASSES, VOC_RAW_CLASSES, VOCMultiLabel
 
 __all__ = [
     'BaseLabelProtocol', 'FullLabels', 'PartialLabels', 'ObservedLabelFile',
     'build_label_protocol', 'BaseMultiLabelDataset',
     'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
-    'render_shapes', 'SinglePositiveLabels', 'holdout_indices'
+    'render_shapes', 'SinglePositiveLabels', 'holdout_indices',
+    'COCOMultiLabel', 'COCO_CLASSES', 'VOCMultiLabel', 'VOC_CLASSES',
+    'VOC_RAW_CLASSES',
+    'NUSWIDEMultiLabel', 'NUSWIDEZeroShot', 'VisualGenome200',
+    'CUBAttributes', 'readable_attribute_name'
 ]

@@ -9,7 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .holdout_split import holdout_indices
 from .label_protocols import build_label_protocol, check_label_matrix
-from .vocabulary import read_name_list
+from .vocabulary import read_name_list, select_columns
 
 MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
 
@@ -156,19 +156,11 @@ class BaseMultiLabelDataset(BaseDataset):
         """Column indices of the names in ``class_subset``."""
         subset, source = self.class_subset, 'class_subset'
         if isinstance(subset, str):
-            subset, source = read_name_list(subset), repr(subset)
-        column = {name: col for col, name in enumerate(classes)}
-        unknown = [name for name in subset if name not in column]
-        if unknown:
-            raise ValueError(
-                f'{type(self).__name__}: {source} names {unknown[:5]} '
-                f'({len(unknown)} in all), which are not in the dataset '
-                f'vocabulary of {len(classes)} classes (e.g. '
-                f'{list(classes[:5])})')
-        if not subset or len(set(subset)) != len(subset):
-            raise ValueError(f'{type(self).__name__}: {source} must list '
-                             'at least one class, each once')
-        return [column[name] for name in subset]
+            subset = read_name_list(subset, 'class_subset file')
+            source = f'class_subset file {self.class_subset!r}'
+        return select_columns(
+            classes, list(subset),
+            f'{type(self).__name__} (requested by {source})')
 
     def _rows_with_images(self, data_list: List[dict],
                           rows: np.ndarray) -> np.ndarray:

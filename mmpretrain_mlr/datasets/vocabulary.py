@@ -1,26 +1,61 @@
-"""Class vocabularies: names written one per line, or a dataset's defaults."""
-from typing import List, Sequence, Union
+"""Class vocabularies: names written one per line, columns picked by name,
+or a dataset's default names."""
+from typing import List, Optional, Sequence, Union
 
-from mmengine.fileio import exists, get_text
 from mmpretrain.registry import DATASETS
 
+from .text_files import read_lines
 
-def read_name_list(path: str) -> List[str]:
-    """Read one name per line, stripping whitespace and skipping blank lines.
+
+def read_name_list(path: str, what: str = 'name list') -> List[str]:
+    """Read a file with one unique name per line (blank lines skipped).
 
     Args:
         path (str): The file (any mmengine file backend).
+        what (str): What the file is, for error messages.
 
     Returns:
         list[str]: The names in file order.
     """
-    if not exists(path):
-        raise FileNotFoundError(f'name list {path!r} does not exist')
-    names = [line.strip() for line in get_text(path).splitlines()]
-    names = [name for name in names if name]
+    names, first_line = [], {}
+    for line_no, name in read_lines(path, what):
+        if name in first_line:
+            raise ValueError(f'{what} {path!r} line {line_no}: {name!r} '
+                             f'already listed at line {first_line[name]}')
+        first_line[name] = line_no
+        names.append(name)
     if not names:
-        raise ValueError(f'name list {path!r} is empty')
+        raise ValueError(f'{what} {path!r} is empty')
     return names
+
+
+def select_columns(available: Sequence[str],
+                   requested: Optional[Sequence[str]],
+                   source: str) -> List[int]:
+    """Map requested class names to their positions in a vocabulary.
+
+    Args:
+        available (Sequence[str]): The vocabulary, in column order.
+        requested (Sequence[str], optional): The classes wanted, in the
+            order wanted; None for the whole vocabulary.
+        source (str): Where the vocabulary comes from, for error messages.
+
+    Returns:
+        list[int]: One position in ``available`` per requested class.
+    """
+    if requested is None:
+        return list(range(len(available)))
+    if not requested or len(set(requested)) != len(requested):
+        raise ValueError(f'the classes requested from {source} must list '
+                         f'at least one name, each once; got {requested!r}')
+    position = {name: i for i, name in enumerate(available)}
+    unknown = [name for name in requested if name not in position]
+    if unknown:
+        raise ValueError(f'classes {unknown[:5]} ({len(unknown)} in all) '
+                         f'are not in the vocabulary of {source} '
+                         f'({len(available)} names, e.g. '
+                         f'{list(available[:5])})')
+    return [position[name] for name in requested]
 
 
 def resolve_class_names(spec: Union[str, Sequence[str]],
@@ -39,15 +74,13 @@ def resolve_class_names(spec: Union[str, Sequence[str]],
     """
     if isinstance(spec, str):
         dataset_cls = DATASETS.get(spec)
-        if dataset_cls is not None:
-            names = (getattr(dataset_cls, 'METAINFO', None) or {}).get(
-                'classes')
-            if not names:
-                raise ValueError(f'{field}={spec!r}: that dataset has no '
-                                 'default class names; list them or give a '
-                                 'file')
-            return list(names)
-        return read_name_list(spec)
+        if dataset_cls is None:
+            return read_name_list(spec, f'{field} file')
+        names = (getattr(dataset_cls, 'METAINFO', None) or {}).get('classes')
+        if not names:
+            raise ValueError(f'{field}={spec!r}: that dataset has no default '
+                             'class names; list them or give a file')
+        return list(names)
     names = list(spec or [])
     if not names or not all(isinstance(n, str) and n for n in names):
         raise ValueError(f'{field} must be a non-empty list of names, a '

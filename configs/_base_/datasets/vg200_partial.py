@@ -5,10 +5,14 @@ _base_ = './partial_labels_448.py'
 
 dataset_type = 'VisualGenome200'
 data_root = 'data/visual_genome'
-class_names = dataset_type  # the model takes the dataset's readable names
+# The label files hold indices only: give the 200 category names, one per
+# line in label-index order (the model's prompts and the dataset share it).
+class_names = data_root + '/vg200_classes.txt'
 
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='train'))
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 classes=class_names))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, data_root=data_root, split='test'))
+    dataset=dict(type=dataset_type, data_root=data_root, split='test',
+                 classes=class_names))
 test_dataloader = val_dataloader
