@@ -307,6 +307,11 @@ class NUSWIDEZeroShot(NUSWIDEMultiLabel):
                                  'classes must be disjoint')
         return dict(seen=seen, unseen=unseen, all=seen + unseen, tags=tags)
 
+    def vocabulary_names(self) -> List[str]:
+        """The class names of the chosen ``vocabulary``, read from the tag
+        and concept lists only (models take them as prompt text)."""
+        return self.read_vocabularies()[self.vocabulary]
+
     def load_full_labels(self) -> Tuple[List[dict], np.ndarray]:
         """Read the image list, tag labels and concept labels.
 

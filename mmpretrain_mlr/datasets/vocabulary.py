@@ -58,20 +58,30 @@ def select_columns(available: Sequence[str],
     return [position[name] for name in requested]
 
 
-def resolve_class_names(spec: Union[str, Sequence[str]],
+def resolve_class_names(spec: Union[str, Sequence[str], dict],
                         field: str = 'class_names') -> List[str]:
     """Turn a vocabulary spec into a list of class names.
 
     Args:
-        spec (str | Sequence[str]): A list of names; the type name of a
-            registered dataset (its default readable class names, e.g.
-            ``'COCOMultiLabel'``); or a file with one name per line (e.g. the
-            seen classes of a zero-shot split).
+        spec (str | Sequence[str] | dict): A list of names; the type name of
+            a registered dataset (its default readable class names, e.g.
+            ``'COCOMultiLabel'``); a file with one name per line (e.g. the
+            seen classes of a zero-shot split); or a dataset config whose
+            vocabulary is read from its files (e.g.
+            ``dict(type='NUSWIDEZeroShot', data_root=..., vocabulary='all')``:
+            a dataset with a ``vocabulary_names()`` method answers without
+            loading its labels).
         field (str): The config field being resolved, for error messages.
 
     Returns:
         list[str]: The class names.
     """
+    if isinstance(spec, dict):
+        dataset = DATASETS.build(dict(spec, lazy_init=True))
+        if callable(getattr(dataset, 'vocabulary_names', None)):
+            return list(dataset.vocabulary_names())
+        dataset.full_init()
+        return list(dataset.CLASSES)
     if isinstance(spec, str):
         dataset_cls = DATASETS.get(spec)
         if dataset_cls is None:

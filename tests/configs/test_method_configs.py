@@ -92,3 +92,32 @@ def test_config_trains_one_iteration_and_evaluates(name, tmp_path):
         evaluator.process(model.val_step(val_batch), val_batch)
     metrics = evaluator.evaluate(len(val_loader.dataset))
     assert cfg.default_hooks.checkpoint.save_best in metrics
+
+
+def test_zero_shot_config_reports_zsl_and_gzsl(tmp_path):
+    """Train on the seen tags; one evaluation gives ZSL and GZSL figures."""
+    data_root = write_nus_wide(tmp_path)
+    cfg = tiny_config('dualcoop/nuswide_zsl.py', data_root)
+    init_default_scope('mmpretrain')
+    for key in ('class_names', 'test_class_names'):
+        cfg.model[key].data_root = str(data_root)
+    unseen = DATASETS.build(dict(cfg.model.class_names, vocabulary='unseen'))
+    cfg.val_evaluator.update(num_unseen=len(unseen.CLASSES), ks=(1, 3))
+    cfg.model.clip = dict(arch=RN_ARCH, quick_gelu=True, pretrained=None)
+    model = MODELS.build(cfg.model)
+    seen = DATASETS.build(cfg.train_dataloader.dataset).CLASSES
+    assert model.class_names == list(seen)
+    assert model.test_class_names == list(seen) + list(unseen.CLASSES)
+
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    batch = next(iter(Runner.build_dataloader(cfg.train_dataloader, seed=0)))
+    assert math.isfinite(float(model.train_step(batch, optim_wrapper)['loss']))
+
+    evaluator = Evaluator(cfg.val_evaluator)
+    val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)
+    for val_batch in val_loader:
+        outputs = model.val_step(val_batch)
+        assert outputs[0].pred_score.shape == (len(model.test_class_names), )
+        evaluator.process(outputs, val_batch)
+    metrics = evaluator.evaluate(len(val_loader.dataset))
+    assert {'zsl/mAP', 'gzsl/mAP', 'zsl/F1@3', 'gzsl/F1@1'} <= set(metrics)

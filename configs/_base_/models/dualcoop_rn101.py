@@ -6,7 +6,6 @@ clip_std = [68.5005327, 66.6321579, 70.32316305]
 
 model = dict(
     type='CLIPPromptClassifier',
-    class_names=None,
     # pretrained: an open_clip tag ('openai' downloads on a connected
     # machine) or a local file; OpenAI weights need QuickGELU, which
     # open_clip applies for 'openai' and the '-quickgelu' names.

@@ -26,10 +26,11 @@ class CLIPPromptClassifier(BaseClassifier):
     -> logits [B, C] -> loss on observed labels / sigmoid scores.
 
     Args:
-        class_names (str | Sequence[str]): training vocabulary (prompt
-            text): a list of names, a file with one name per line, or the
-            type of a registered dataset whose default names to use
-            (``'COCOMultiLabel'``).
+        class_names (str | Sequence[str] | dict): training vocabulary
+            (prompt text): a list of names, a file with one name per line,
+            the type of a registered dataset whose default names to use
+            (``'COCOMultiLabel'``), or a dataset config whose vocabulary to
+            read (see :func:`resolve_class_names`).
         clip (dict): arguments of :func:`build_open_clip` (``model_name``,
             ``pretrained``, ``arch``, ``quick_gelu``).
         image_encoder (dict): image encoder config.
@@ -45,13 +46,14 @@ class CLIPPromptClassifier(BaseClassifier):
     """
 
     def __init__(self,
-                 class_names: Union[str, Sequence[str]],
+                 class_names: Union[str, Sequence[str], dict],
                  clip: dict,
                  image_encoder: dict = dict(type='CLIPImageEncoder'),
                  text_encoder: dict = dict(type='CLIPTextEncoder'),
                  prompt_learner: dict = dict(type='DualCoOpPromptLearner'),
                  head: dict = dict(type='DualCoOpHead'),
-                 test_class_names: Union[str, Sequence[str], None] = None,
+                 test_class_names: Union[str, Sequence[str], dict,
+                                         None] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = dict(data_preprocessor or {})

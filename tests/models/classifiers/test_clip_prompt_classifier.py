@@ -90,3 +90,11 @@ def test_vocabulary_from_file_or_dataset_type(tmp_path):
     assert model.test_class_names == ['yellow star', 'red circle']
     with pytest.raises(FileNotFoundError, match="class_names file '.*nothing.txt' does not"):
         build(class_names=str(tmp_path / 'nothing.txt'))
+
+
+def test_vocabulary_from_a_dataset_config():
+    """A dataset config gives its class names (here a rendered dataset)."""
+    spec = dict(type='ShapesMultiLabel', num_images=4,
+                classes=['red circle', 'blue square'])
+    assert build(class_names=spec).class_names == ['red circle',
+                                                   'blue square']
