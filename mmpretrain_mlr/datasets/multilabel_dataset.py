@@ -141,6 +141,7 @@ class BaseMultiLabelDataset(BaseDataset):
             self._metainfo['classes'] = classes
         image_keys = self._image_keys(data_list)
         observed = self.label_protocol(full, image_keys, classes)
+        self.num_canonical_images = len(data_list)
         rows = np.arange(len(data_list))
         if self.holdout is not None:
             rows = holdout_indices(len(data_list), **self.holdout)
