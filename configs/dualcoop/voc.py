@@ -5,17 +5,10 @@
 #   python tools/train.py configs/dualcoop/voc.py \
 #       --cfg-options train_dataloader.dataset.label_protocol.p=0.1
 _base_ = [
-    '../_base_/models/dualcoop_rn101.py',
+    '../_base_/dualcoop_runtime.py',
     '../_base_/datasets/voc07_partial.py',
-    '../_base_/schedules/dualcoop_sgd_50e.py',
-    '../_base_/default_runtime.py',
 ]
 
 model = dict(class_names={{_base_.class_names}})
-default_hooks = dict(
-    checkpoint=dict(save_best={{_base_.best_metric}}, rule='greater'))
-custom_hooks = [
-    dict(type='BestAndLastHook', metric={{_base_.best_metric}},
-         selection_split={{_base_.selection_split}})
-]
+
 optim_wrapper = dict(optimizer=dict(lr=0.001))

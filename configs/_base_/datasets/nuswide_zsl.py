@@ -47,5 +47,3 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='ZeroShotMetric', num_unseen=81, ks=(3, 5),
                      map_convention='zsl')
 test_evaluator = val_evaluator
-best_metric = 'zsl/mAP'
-selection_split = 'test (as the published zero-shot code)'

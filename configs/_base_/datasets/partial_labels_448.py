@@ -48,9 +48,3 @@ val_evaluator = [
     dict(type='MultiLabelPRF', thr=0.5, topk=3),
 ]
 test_evaluator = val_evaluator
-
-# The published partial-label codes select the best epoch on the test split
-# itself; method configs log the last and the best figure with
-#   dict(type='BestAndLastHook', metric=best_metric, selection_split=...)
-best_metric = 'ssgrl/mAP'
-selection_split = 'test (as the published partial-label code)'

@@ -46,5 +46,3 @@ val_evaluator = [
     dict(type='MultiLabelMAP', convention='mmpretrain', prefix='mmpretrain'),
 ]
 test_evaluator = val_evaluator
-best_metric = 'ssgrl/mAP'
-selection_split = 'held-out val (20 % of the training list)'
