@@ -14,16 +14,17 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from check_nus_wide import add_common_arguments, run
+# check_utils.py lives next to this script.
+from check_utils import (add_common_arguments, make_parser,
+                         run_dataset_check)
 from mmpretrain_mlr.datasets import CUBAttributes
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Check a CUB-200-2011 download: count the images of '
-        'each split, report missing or unreadable files and print '
-        'per-attribute positive counts. Exit status 1 when something is '
-        'missing or broken.')
+    parser = make_parser(
+        'Check a CUB-200-2011 download: count the images of each split, '
+        'report missing or unreadable files and print per-attribute positive '
+        'counts.')
     add_common_arguments(parser, ('train', 'test'))
     parser.add_argument(
         '--attribute-names-file',
@@ -32,28 +33,37 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the check.
+def build(args: argparse.Namespace, split: str) -> CUBAttributes:
+    """The attribute labels of one half of ``train_test_split.txt``.
 
     Args:
-        argv (Sequence[str], optional): Command-line arguments. Defaults to
-            None (``sys.argv[1:]``).
+        args (argparse.Namespace): With ``data_root`` and
+            ``attribute_names_file``.
+        split (str): ``'train'`` (is_training_image 1) or ``'test'`` (0).
 
     Returns:
-        int: 0 when everything is present and readable, else 1.
+        CUBAttributes: The dataset, not yet loaded.
     """
-    args = parse_args(argv)
+    return CUBAttributes(
+        args.data_root,
+        split=split,
+        attribute_names_file=args.attribute_names_file,
+        missing_images='unchecked',
+        serialize_data=False,
+        lazy_init=True)
 
-    def build(split):
-        return CUBAttributes(
-            args.data_root,
-            split=split,
-            attribute_names_file=args.attribute_names_file,
-            missing_images='unchecked',
-            serialize_data=False,
-            lazy_init=True)
 
-    return run(args, build)
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Check the CUB-200-2011 folder named on the command line.
+
+    Args:
+        argv (Sequence[str], optional): The data root and the options of
+            :func:`parse_args`. Defaults to None (``sys.argv[1:]``).
+
+    Returns:
+        int: 0 when every listed image is present and readable, else 1.
+    """
+    return run_dataset_check(parse_args(argv), build)
 
 
 if __name__ == '__main__':

@@ -16,16 +16,17 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from check_nus_wide import add_common_arguments, run
+# check_utils.py lives next to this script.
+from check_utils import (add_common_arguments, make_parser,
+                         run_dataset_check)
 from mmpretrain_mlr.datasets import VisualGenome200
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Check a Visual Genome download for the VG-200 split: '
-        'count the listed images, report missing or unreadable files and '
-        'print per-class positive counts. Exit status 1 when something is '
-        'missing or broken.')
+    parser = make_parser(
+        'Check a Visual Genome download for the VG-200 split: count the '
+        'listed images, report missing or unreadable files and print '
+        'per-class positive counts.')
     add_common_arguments(parser, ('train', 'test'))
     parser.add_argument(
         '--classes',
@@ -51,31 +52,40 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the check.
+def build(args: argparse.Namespace, split: str) -> VisualGenome200:
+    """The VG-200 dataset of ``split``, not yet loaded.
+
+    Without ``--classes`` the label indices serve as class names.
 
     Args:
-        argv (Sequence[str], optional): Command-line arguments. Defaults to
-            None (``sys.argv[1:]``).
+        args (argparse.Namespace): With ``data_root``, ``classes``,
+            ``num_classes``, ``label_file`` and ``image_dirs``.
+        split (str): ``'train'`` or ``'test'`` (``{split}_list_500.txt``).
+    """
+    classes = args.classes or [str(i) for i in range(args.num_classes)]
+    return VisualGenome200(
+        args.data_root,
+        classes=classes,
+        split=split,
+        label_file=args.label_file,
+        image_dirs=args.image_dirs,
+        missing_images='unchecked',
+        serialize_data=False,
+        lazy_init=True)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Check the VG-200 lists, labels and images of a Visual Genome folder.
+
+    Args:
+        argv (Sequence[str], optional): The Visual Genome folder and the
+            options. Defaults to None (``sys.argv[1:]``).
 
     Returns:
-        int: 0 when everything is present and readable, else 1.
+        int: 0 when the list, label file and all images are present and
+        readable, else 1.
     """
-    args = parse_args(argv)
-    classes = args.classes or [str(i) for i in range(args.num_classes)]
-
-    def build(split):
-        return VisualGenome200(
-            args.data_root,
-            classes=classes,
-            split=split,
-            label_file=args.label_file,
-            image_dirs=args.image_dirs,
-            missing_images='unchecked',
-            serialize_data=False,
-            lazy_init=True)
-
-    return run(args, build)
+    return run_dataset_check(parse_args(argv), build)
 
 
 if __name__ == '__main__':

@@ -16,29 +16,29 @@ Example::
 import argparse
 import os.path as osp
 import sys
+from functools import partial
 from typing import Optional, Sequence
 
 from mmengine.fileio import join_path
 
 # check_utils.py lives next to this script.
-from check_utils import check_images, print_class_table, report_problems
+from check_utils import (add_data_arguments, add_image_arguments,
+                         check_data_root, check_split_images, make_parser,
+                         report_problems, run_splits)
 from mmpretrain_mlr.datasets import VOCMultiLabel
 
 VOC_SPLITS = ('train', 'val', 'trainval', 'test')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Check a PASCAL VOC download: count the images of each '
-        'split list, report missing or unreadable image and annotation '
-        'files and print per-class counts. Exit status 1 when something is '
-        'missing or broken.')
-    parser.add_argument(
-        'data_root', help='the VOC year folder, e.g. VOCdevkit/VOC2007')
-    parser.add_argument(
-        '--splits',
-        nargs='+',
-        help='lists of ImageSets/Main to check (default: those of '
+    parser = make_parser(
+        'Check a PASCAL VOC download: count the images of each split list, '
+        'report missing or unreadable image and annotation files and print '
+        'per-class counts.')
+    add_data_arguments(
+        parser,
+        data_root_help='the VOC year folder, e.g. VOCdevkit/VOC2007',
+        splits_help='lists of ImageSets/Main to check (default: those of '
         f'{", ".join(VOC_SPLITS)} that exist)')
     parser.add_argument(
         '--label-source',
@@ -47,16 +47,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help="labels from the XML files ('xml', default) or from the "
         "<class>_<split>.txt lists ('class_lists', the single-positive "
         'benchmark)')
-    parser.add_argument(
-        '--no-decode',
-        action='store_true',
-        help='only check that the image files exist; do not decode them '
-        '(much faster)')
-    parser.add_argument(
-        '--workers',
-        type=int,
-        default=1,
-        help='processes decoding images (default: 1)')
+    add_image_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -81,7 +72,16 @@ def list_file(args: argparse.Namespace, split: str) -> str:
 
 
 def check_split(args: argparse.Namespace, split: str) -> tuple:
-    """Check one split; return (ok, class names, {title: [C] counts})."""
+    """Check the list, annotations and images of one split.
+
+    Args:
+        args (argparse.Namespace): With ``data_root``, ``label_source``,
+            ``no_decode`` and ``workers``.
+        split (str): A list of ``ImageSets/Main``, e.g. ``'trainval'``.
+
+    Returns:
+        tuple: ``(ok, class names, {title: [C] counts})``.
+    """
     prefix = f'[{split}]'
     counts, missing_xml = {}, []
     try:
@@ -119,32 +119,25 @@ def check_split(args: argparse.Namespace, split: str) -> tuple:
         join_path(dataset.img_prefix, f'{image_id}.jpg')
         for image_id in image_ids
     ]
-    missing, unreadable = check_images(paths, not args.no_decode,
-                                       args.workers)
-    checked = 'found' if args.no_decode else 'found and decoded'
-    print(f'{prefix} {dataset.img_prefix}: {len(paths) - len(missing)} of '
-          f'{len(paths)} images {checked}, {len(missing)} missing, '
-          f'{len(unreadable)} unreadable')
-    report_problems(prefix, 'missing images', missing)
-    report_problems(prefix, 'unreadable images', unreadable)
-    ok = not (missing_xml or missing or unreadable)
-    return ok, dataset.CLASSES, counts
+    ok = check_split_images(args, prefix, paths, dataset.img_prefix)
+    return ok and not missing_xml, dataset.CLASSES, counts
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the check.
+    """Check the lists, annotations and images of a VOC year folder.
 
     Args:
-        argv (Sequence[str], optional): Command-line arguments. Defaults to
-            None (``sys.argv[1:]``).
+        argv (Sequence[str], optional): The VOC year folder and the options.
+            Defaults to None (``sys.argv[1:]``).
 
     Returns:
-        int: 0 when everything is present and readable, else 1.
+        int: 0 when every list, annotation and image is present and
+        readable, 1 when something is missing or broken or no list exists.
     """
     args = parse_args(argv)
-    if not osp.isdir(args.data_root):
-        print(f'error: data_root {args.data_root!r} is not a folder; expected '
-              'a VOC year folder such as VOCdevkit/VOC2007')
+    if not check_data_root(
+            args.data_root,
+            '; expected a VOC year folder such as VOCdevkit/VOC2007'):
         return 1
     splits = args.splits or [
         split for split in VOC_SPLITS if osp.isfile(list_file(args, split))
@@ -153,19 +146,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: none of the lists {list(VOC_SPLITS)} exists; looked '
               f'for {list_file(args, VOC_SPLITS[0])!r} and the like')
         return 1
-    all_ok, classes, counts = True, None, {}
-    for split in splits:
-        ok, split_classes, split_counts = check_split(args, split)
-        all_ok &= ok
-        classes = classes or split_classes
-        counts.update(split_counts)
-    if counts:
-        print('\nImages per class: positive (pos) and present only as '
-              'difficult objects (diff):')
-        print_class_table(classes, counts)
-    print('\nOK: all lists, annotations and images are present.' if all_ok
-          else '\nFAILED: see the problems above.')
-    return 0 if all_ok else 1
+    return run_splits(
+        splits, partial(check_split, args),
+        'Images per class: positive (pos) and present only as difficult '
+        'objects (diff):', 'all lists, annotations and images are present.')
 
 
 if __name__ == '__main__':
