@@ -7,6 +7,7 @@ from mmengine.fileio import exists, get_text, join_path
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
+from ..utils.checks import check_choice
 
 # The 80 COCO categories in ascending category id (1, 2, ..., 90 with gaps).
 COCO_CLASSES = (
@@ -111,12 +112,8 @@ class COCOMultiLabel(BaseMultiLabelDataset):
                  classes=None,
                  metainfo: Optional[dict] = None,
                  **kwargs):
-        if split not in COCO_SPLITS:
-            raise ValueError(f'COCOMultiLabel: `split` must be one of '
-                             f'{COCO_SPLITS}, got {split!r}')
-        if image_order not in COCO_IMAGE_ORDERS:
-            raise ValueError(f'COCOMultiLabel: `image_order` must be one of '
-                             f'{COCO_IMAGE_ORDERS}, got {image_order!r}')
+        check_choice('COCOMultiLabel', 'split', split, COCO_SPLITS)
+        check_choice('COCOMultiLabel', 'image_order', image_order, COCO_IMAGE_ORDERS)
         self.split = split
         self.keep_empty_images = keep_empty_images
         self.image_order = image_order

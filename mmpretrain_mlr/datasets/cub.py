@@ -8,6 +8,7 @@ from mmpretrain.registry import DATASETS
 from .multilabel_dataset import BaseMultiLabelDataset
 from .text_files import read_lines, read_text, resolve_path
 from .vocabulary import select_columns
+from ..utils.checks import check_choice
 
 CUB_SPLITS = {'train': 1, 'test': 0}
 # Where the attribute names may lie, relative to the folder holding
@@ -120,9 +121,7 @@ class CUBAttributes(BaseMultiLabelDataset):
                  attribute_names_file: Optional[str] = None,
                  data_prefix='images',
                  **kwargs):
-        if split not in CUB_SPLITS:
-            raise ValueError(f'CUBAttributes: `split` must be one of '
-                             f'{list(CUB_SPLITS)}, got {split!r}')
+        check_choice('CUBAttributes', 'split', split, CUB_SPLITS)
         if not data_root or not exists(data_root):
             raise FileNotFoundError(f'CUBAttributes: data_root '
                                     f'{data_root!r} does not exist')

@@ -3,6 +3,8 @@ import numbers
 
 import numpy as np
 
+from ..utils.checks import check_choice
+
 HOLDOUT_PARTS = ('train', 'val')
 
 
@@ -29,16 +31,14 @@ def holdout_indices(num_images: int,
     Returns:
         np.ndarray: Sorted row indices of the part.
     """
-    if part not in HOLDOUT_PARTS:
-        raise ValueError(f'holdout `part` must be one of {HOLDOUT_PARTS}, '
-                         f'got {part!r}')
+    check_choice('holdout', 'part', part, HOLDOUT_PARTS)
     if (isinstance(fraction, bool) or not isinstance(fraction, numbers.Real)
             or not 0 < fraction < 1):
-        raise ValueError('holdout `fraction` must be a number in (0, 1), '
+        raise ValueError('holdout: `fraction` must be a number in (0, 1), '
                          f'got {fraction!r}')
     if (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
             or not 0 <= seed < 2**32):
-        raise ValueError('holdout `seed` must be an integer in [0, 2**32), '
+        raise ValueError('holdout: `seed` must be an integer in [0, 2**32), '
                          f'got {seed!r}')
     num_val = int(round(fraction * num_images))
     perm = np.random.RandomState(seed).permutation(num_images)

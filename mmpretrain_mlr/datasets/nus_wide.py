@@ -9,6 +9,7 @@ from mmpretrain.registry import DATASETS
 from .multilabel_dataset import BaseMultiLabelDataset
 from .text_files import parse_int_row, read_lines, read_text, resolve_path
 from .vocabulary import read_name_list, select_columns
+from ..utils.checks import check_choice
 
 NUS_WIDE_SPLITS = {'train': 'Train', 'test': 'Test'}
 NUS_WIDE_VOCABULARIES = ('seen', 'unseen', 'all')
@@ -99,9 +100,7 @@ class NUSWIDEMultiLabel(BaseMultiLabelDataset):
                  labels_dir: str = 'Groundtruth/TrainTestLabels',
                  data_prefix='Flickr',
                  **kwargs):
-        if split not in NUS_WIDE_SPLITS:
-            raise ValueError(f'{type(self).__name__}: `split` must be one of '
-                             f'{list(NUS_WIDE_SPLITS)}, got {split!r}')
+        check_choice(type(self).__name__, 'split', split, NUS_WIDE_SPLITS)
         if not data_root or not exists(data_root):
             raise FileNotFoundError(f'{type(self).__name__}: data_root '
                                     f'{data_root!r} does not exist')
@@ -268,10 +267,7 @@ class NUSWIDEZeroShot(NUSWIDEMultiLabel):
                  tag_image_list_file: Optional[str] = None,
                  seen_tags_file: Optional[str] = None,
                  **kwargs):
-        if vocabulary not in NUS_WIDE_VOCABULARIES:
-            raise ValueError(f'NUSWIDEZeroShot: `vocabulary` must be one of '
-                             f'{list(NUS_WIDE_VOCABULARIES)}, got '
-                             f'{vocabulary!r}')
+        check_choice('NUSWIDEZeroShot', 'vocabulary', vocabulary, NUS_WIDE_VOCABULARIES)
         self.vocabulary = vocabulary
         self.tag_list_file = tag_list_file
         self.tag_labels_file = tag_labels_file

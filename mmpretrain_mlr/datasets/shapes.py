@@ -6,6 +6,7 @@ import numpy as np
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
+from ..utils.checks import check_choice
 
 # Each class is a (colour, shape) pair; every shape comes in several colours
 # and every colour in several shapes, so neither alone names the class.
@@ -154,9 +155,7 @@ def sample_image_spec(rng: np.random.RandomState, image_size: int,
 
 def split_seed(seed: int, split: str) -> int:
     """Derive the seed of one split from the dataset seed."""
-    if split not in SPLIT_IDS:
-        raise ValueError(f'ShapesMultiLabel: `split` must be one of '
-                         f'{sorted(SPLIT_IDS)}, got split={split!r}')
+    check_choice('ShapesMultiLabel', 'split', split, SPLIT_IDS)
     sequence = np.random.SeedSequence([int(seed), SPLIT_IDS[split]])
     return int(sequence.generate_state(1)[0])
 

@@ -9,6 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
 from .text_files import read_lines, read_text, resolve_path
+from ..utils.checks import check_choice
 
 VG_SPLITS = ('train', 'test')
 
@@ -71,9 +72,7 @@ class VisualGenome200(BaseMultiLabelDataset):
                  image_dirs: Sequence[str] = ('VG_100K', 'VG_100K_2'),
                  truncate_indices: bool = False,
                  **kwargs):
-        if split not in VG_SPLITS:
-            raise ValueError(f'VisualGenome200: `split` must be one of '
-                             f'{list(VG_SPLITS)}, got {split!r}')
+        check_choice('VisualGenome200', 'split', split, VG_SPLITS)
         if not data_root or not exists(data_root):
             raise FileNotFoundError(f'VisualGenome200: data_root '
                                     f'{data_root!r} does not exist')

@@ -7,6 +7,7 @@ from mmengine.fileio import exists, get, get_text, join_path
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
+from ..utils.checks import check_choice
 
 # Class names as written in the annotations (XML ``<name>``, file names of
 # the per-class lists), in the standard order.
@@ -107,12 +108,8 @@ class VOCMultiLabel(BaseMultiLabelDataset):
             raise ValueError('VOCMultiLabel: `split` must be the name of a '
                              "list in ImageSets/Main such as 'trainval', got "
                              f'{split!r}')
-        if label_source not in VOC_LABEL_SOURCES:
-            raise ValueError(f'VOCMultiLabel: `label_source` must be one of '
-                             f'{VOC_LABEL_SOURCES}, got {label_source!r}')
-        if difficult not in VOC_DIFFICULT_RULES:
-            raise ValueError(f'VOCMultiLabel: `difficult` must be one of '
-                             f'{VOC_DIFFICULT_RULES}, got {difficult!r}')
+        check_choice('VOCMultiLabel', 'label_source', label_source, VOC_LABEL_SOURCES)
+        check_choice('VOCMultiLabel', 'difficult', difficult, VOC_DIFFICULT_RULES)
         self.split = split
         self.label_source = label_source
         self.difficult = difficult

@@ -8,6 +8,7 @@ from .average_precision import check_convention, mean_average_precision
 from .score_target_metric import ScoreTargetMetric
 from .topk_f1 import topk_precision_recall_f1
 from .utils import check_k, check_positive_int
+from ..utils.checks import check_choice
 
 ZSL_IMAGES = ('all', 'with_unseen_positive')
 
@@ -86,9 +87,7 @@ class ZeroShotMetric(ScoreTargetMetric):
             check_positive_int(num_unseen, 'num_unseen')
         for k in ks:
             check_positive_int(k, 'ks')
-        if zsl_images not in ZSL_IMAGES:
-            raise ValueError(f'`zsl_images` must be one of {ZSL_IMAGES}, got '
-                             f'{zsl_images!r}')
+        check_choice('ZeroShotMetric', 'zsl_images', zsl_images, ZSL_IMAGES)
         self.num_unseen = num_unseen
         self.unseen_classes = unseen_classes
         self.seen_classes = seen_classes

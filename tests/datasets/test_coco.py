@@ -198,7 +198,7 @@ def test_missing_or_invalid_files_are_named(root, tmp_path):
 
 
 @pytest.mark.parametrize('kwargs, pattern', [
-    (dict(split='test'), r"`split` must be one of \('train', 'val'\)"),
+    (dict(split='test'), r"`split` must be one of \['train', 'val'\]"),
     (dict(image_order='random'), r'`image_order` must be one of'),
 ])
 def test_bad_arguments(root, kwargs, pattern):

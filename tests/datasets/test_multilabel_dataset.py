@@ -121,7 +121,7 @@ def test_holdout_split_keeps_whole_list_labels():
     (dict(part='test'), 'part'), (dict(part='val', fraction=1.0), 'fraction'),
     (dict(part='val', seed=-1), 'seed')])
 def test_holdout_bad_fields(holdout, pattern):
-    with pytest.raises(ValueError, match=f'holdout `{pattern}`'):
+    with pytest.raises(ValueError, match=f'holdout: `{pattern}`'):
         ToyDataset(holdout=holdout)
 
 

@@ -231,8 +231,8 @@ def test_bad_class_lists_are_named(voc12, file, old, new, pattern):
 
 @pytest.mark.parametrize('kwargs, pattern', [
     (dict(split='Main/trainval'), r'`split` must be the name of a list'),
-    (dict(difficult='keep'), r"`difficult` must be one of \('drop', "
-     r"'ignore'\), got 'keep'"),
+    (dict(difficult='keep'), r"`difficult` must be one of \['drop', "
+     r"'ignore'\], got 'keep'"),
     (dict(label_source='json'), r'`label_source` must be one of'),
 ])
 def test_bad_arguments(voc07, kwargs, pattern):

@@ -5,6 +5,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
+from ...utils.checks import check_choice
+
 RULES = ('greater', 'less')
 
 
@@ -47,9 +49,7 @@ class BestAndLastHook(Hook):
                  metric: str,
                  rule: str = 'greater',
                  selection_split: str = 'val') -> None:
-        if rule not in RULES:
-            raise ValueError(f'BestAndLastHook: `rule` must be one of '
-                             f'{RULES}, got {rule!r}')
+        check_choice('BestAndLastHook', 'rule', rule, RULES)
         self.metric = metric
         self.rule = rule
         self.selection_split = selection_split

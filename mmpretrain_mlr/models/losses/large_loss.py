@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .stateful import EpochDependentLoss, all_gather_rows, check_num_classes
+from ...utils.checks import check_choice
 
 MODES = ('reject', 'correct_temporary', 'correct_permanent')
 
@@ -76,8 +77,7 @@ class LargeLossLoss(EpochDependentLoss):
                  num_classes: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(loss_weight)
-        if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+        check_choice('LargeLossLoss', 'mode', mode, MODES)
         if not 0 <= delta_rel <= 1:
             raise ValueError('delta_rel is a fraction in [0, 1] (0.002 = '
                              f'0.2 % per epoch), got {delta_rel}')

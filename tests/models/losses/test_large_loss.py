@@ -152,7 +152,7 @@ def test_permanent_state_round_trip():
 
 
 def test_clear_errors():
-    with pytest.raises(ValueError, match='mode must be one of'):
+    with pytest.raises(ValueError, match='`mode` must be one of'):
         LargeLossLoss(mode='drop')
     with pytest.raises(ValueError, match='fraction'):
         LargeLossLoss(delta_rel=0.2 * 100)
