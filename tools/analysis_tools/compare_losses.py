@@ -161,7 +161,8 @@ def compare(config: str, losses: List[str], work_dir: str) -> List[dict]:
                      osp.join(run_dir, 'test.log'))
         rows.append(dict(
             loss=name, best=summary['best'], best_epoch=summary['best_epoch'],
-            last=summary['last'], test=read_test_metric(output, summary['metric']),
+            last=summary['last'],
+            test=read_test_metric(output, summary['metric']),
             seconds=time.time() - start))
         print(format_table(rows[-1:], header=not rows[:-1]), flush=True)
     return rows
