@@ -11,6 +11,7 @@ from .nus_wide import NUSWIDEMultiLabel, NUSWIDEZeroShot
 from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
 from .single_positive import SinglePositiveLabels
 from .visual_genome import VisualGenome200
+from .vocabulary import read_name_list, resolve_class_names, select_columns
 from .voc import VOC_CLASSES, VOC_RAW_CLASSES, VOCMultiLabel
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     'COCOMultiLabel', 'COCO_CLASSES', 'VOCMultiLabel', 'VOC_CLASSES',
     'VOC_RAW_CLASSES',
     'NUSWIDEMultiLabel', 'NUSWIDEZeroShot', 'VisualGenome200',
-    'CUBAttributes', 'readable_attribute_name'
+    'CUBAttributes', 'readable_attribute_name', 'read_name_list',
+    'resolve_class_names', 'select_columns'
 ]
