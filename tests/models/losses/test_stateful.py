@@ -36,7 +36,7 @@ BATCHES = {
 }
 
 
-def _worker(rank, port, out):
+def _worker(rank, port, out_dir):
     dist.init_process_group('gloo',
                             init_method=f'tcp://127.0.0.1:{port}',
                             rank=rank,
@@ -51,16 +51,17 @@ def _worker(rank, port, out):
         for loss in (cp, apl):
             loss.set_epoch(1)
             loss(logits, observed, sample_idx=idx)
-        out[rank] = (cp.corrected.clone(), apl.pred_cache.clone())
+        torch.save((cp.corrected, apl.pred_cache), f'{out_dir}/{rank}.pt')
     finally:
         dist.destroy_process_group()
 
 
-def test_two_processes_agree(free_port):
-    out = mp.Manager().dict()
-    # fork: the children inherit the imports instead of redoing them
-    mp.start_processes(_worker, args=(free_port, out), nprocs=2, join=True,
-                       start_method='fork')
+def test_two_processes_agree(free_port, tmp_path):
+    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
+    # the parent's torch already started
+    mp.start_processes(_worker, args=(free_port, str(tmp_path)), nprocs=2,
+                       join=True, start_method='spawn')
+    out = [torch.load(tmp_path / f'{rank}.pt') for rank in (0, 1)]
     expected = torch.zeros(8, 4, dtype=torch.bool)
     for row, col in ((0, 3), (1, 1), (7, 2), (6, 0), (7, 1)):
         expected[row, col] = True
