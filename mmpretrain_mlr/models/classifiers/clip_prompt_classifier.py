@@ -75,14 +75,39 @@ class CLIPPromptClassifier(BaseClassifier):
             ctx_dim=self.text_encoder.width,
             num_classes=len(self.class_names))
         self.head = MODELS.build(head)
+        self._eval_text_cache = {}
+
+    def text_features(self, class_names: Sequence[str]) -> torch.Tensor:
+        """Normalised class embeddings [S, C, D] of ``class_names``.
+
+        In eval mode without gradients (validation, testing) nothing in the
+        text path changes between batches, so the embeddings of each
+        vocabulary are computed once and kept until the model is switched
+        to train mode or loads new weights: with 1,006 zero-shot classes
+        this saves 2,012 prompts through the text tower per test batch.
+        """
+        if self.training or torch.is_grad_enabled():
+            return self.prompt_learner(class_names, self.text_encoder)
+        key = tuple(class_names)
+        if key not in self._eval_text_cache:
+            self._eval_text_cache[key] = self.prompt_learner(
+                class_names, self.text_encoder)
+        return self._eval_text_cache[key]
+
+    def train(self, mode: bool = True):
+        self._eval_text_cache = {}
+        return super().train(mode)
+
+    def load_state_dict(self, *args, **kwargs):
+        self._eval_text_cache = {}
+        return super().load_state_dict(*args, **kwargs)
 
     def extract_feat(self, inputs: torch.Tensor,
                      class_names: Optional[Sequence[str]] = None):
         """Returns ``(image_feats, text_feats)``: :class:`ImageFeatures` and
         normalised class embeddings [S, C, D] for ``class_names`` (default:
         the training vocabulary)."""
-        text_feats = self.prompt_learner(class_names or self.class_names,
-                                         self.text_encoder)
+        text_feats = self.text_features(class_names or self.class_names)
         return self.image_encoder(inputs), text_feats
 
     def forward(self,

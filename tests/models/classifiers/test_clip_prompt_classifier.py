@@ -98,3 +98,33 @@ def test_vocabulary_from_a_dataset_config():
                 classes=['red circle', 'blue square'])
     assert build(class_names=spec).class_names == ['red circle',
                                                    'blue square']
+
+
+def test_eval_text_features_computed_once_per_vocabulary():
+    # logit scale 1: unsaturated scores, so changed contexts show
+    model = build(test_class_names=['yellow star', 'red circle'],
+                  head=dict(type='DualCoOpHead', logit_scale=1.))
+    calls = []
+    model.prompt_learner.register_forward_hook(
+        lambda module, args, out: calls.append(tuple(args[0])))
+    images = torch.randn(2, 3, 64, 64)
+    model.eval()
+    with torch.no_grad():
+        first = model(images, mode='predict')
+        second = model(images, mode='predict')
+    assert calls == [('yellow star', 'red circle')]
+    torch.testing.assert_close(first[0].pred_score, second[0].pred_score)
+    # New weights or train mode: recomputed, and the new contexts count.
+    with torch.no_grad():
+        ctx = model.prompt_learner.ctx
+        ctx.add_(torch.randn_like(ctx))  # (a constant shift would vanish
+        # in the text tower's first LayerNorm)
+    model.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        third = model(images, mode='predict')
+    assert len(calls) == 2
+    assert not torch.allclose(first[0].pred_score, third[0].pred_score)
+    model.train()
+    model(images, samples([[1, 0, 0], [0, 1, 0]]), mode='loss')
+    model(images, samples([[1, 0, 0], [0, 1, 0]]), mode='loss')
+    assert len(calls) == 4  # training never caches
