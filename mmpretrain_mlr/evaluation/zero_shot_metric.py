@@ -4,11 +4,12 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 from mmpretrain.registry import METRICS
 
+from ..datasets.vocabulary import read_name_list
+from ..utils.checks import check_choice
 from .average_precision import check_convention, mean_average_precision
 from .score_target_metric import ScoreTargetMetric
 from .topk_f1 import topk_precision_recall_f1
 from .utils import check_k, check_positive_int
-from ..utils.checks import check_choice
 
 ZSL_IMAGES = ('all', 'with_unseen_positive')
 
@@ -41,16 +42,17 @@ class ZeroShotMetric(ScoreTargetMetric):
     images.
 
     Give the unseen columns in exactly one way: ``num_unseen`` (the last
-    columns), ``unseen_classes`` or ``seen_classes`` (column indices, or
-    class names looked up in the dataset's ``classes``).
+    columns), ``unseen_classes`` or ``seen_classes`` (column indices,
+    class names looked up in the dataset's ``classes``, or a file with one
+    name per line, e.g. COCO's 17 unseen classes of the 48 / 17 split).
 
     Args:
         num_unseen (int, optional): Number of unseen classes, which are the
             last columns of the vocabulary. Defaults to None.
-        unseen_classes (Sequence[int | str], optional): Unseen columns.
-            Defaults to None.
-        seen_classes (Sequence[int | str], optional): Seen columns; the
-            other columns are unseen. Defaults to None.
+        unseen_classes (Sequence[int | str] | str, optional): Unseen
+            columns, or a file of their names. Defaults to None.
+        seen_classes (Sequence[int | str] | str, optional): Seen columns
+            (or a file of their names); the other columns are unseen. Defaults to None.
         ks (Sequence[int]): The k values of P@k, R@k and F1@k.
             Defaults to (3, 5).
         map_convention (str): 'zsl', 'ssgrl' or 'mmpretrain'.
@@ -89,6 +91,10 @@ class ZeroShotMetric(ScoreTargetMetric):
             check_positive_int(k, 'ks')
         check_choice('ZeroShotMetric', 'zsl_images', zsl_images, ZSL_IMAGES)
         self.num_unseen = num_unseen
+        if isinstance(unseen_classes, str):
+            unseen_classes = read_name_list(unseen_classes, 'unseen_classes')
+        if isinstance(seen_classes, str):
+            seen_classes = read_name_list(seen_classes, 'seen_classes')
         self.unseen_classes = unseen_classes
         self.seen_classes = seen_classes
         self.ks = tuple(ks)

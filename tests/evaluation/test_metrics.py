@@ -113,6 +113,18 @@ def test_zero_shot_metric(split_args):
     assert out == pytest.approx({**ZSL_ALL, **GZSL})
 
 
+def test_zero_shot_metric_class_files(tmp_path):
+    """COCO-style splits come as name files, one class per line."""
+    (tmp_path / 'unseen.txt').write_text('e\nf\n')
+    (tmp_path / 'seen.txt').write_text('a\nb\nc\nd\n')
+    for key in ('unseen', 'seen'):
+        out = _evaluate(
+            dict(type='ZeroShotMetric', ks=(1, 2),
+                 **{f'{key}_classes': str(tmp_path / f'{key}.txt')}),
+            ZS_SCORES, ZS_TARGETS, dataset_meta=dict(classes=list('abcdef')))
+        assert out == pytest.approx({**ZSL_ALL, **GZSL})
+
+
 def test_zero_shot_metric_images_with_unseen_positive():
     # dropping image 2 from ZSL: k=1 -> TP 2 of 2; k=2 -> TP 2 of 4;
     # column 5 then ranks its positive first -> mAP 100. GZSL unchanged.
