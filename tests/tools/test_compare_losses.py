@@ -47,6 +47,13 @@ def test_every_preset_builds_from_its_child_config(script, tmp_path):
         protocol = cfg.train_dataloader.dataset.label_protocol
         assert (protocol is None) == (name == 'full labels')
         MODELS.build(cfg.model.head.loss)
+        if name == 'EM+APL':  # the authors' end-of-epoch inference pass
+            hook = cfg.custom_hooks[-1]
+            assert hook.type == 'TrainingSetInferenceHook'
+            assert hook.dataloader.dataset.holdout.part == 'train'
+            assert not hook.dataloader.sampler.shuffle
+            assert {'LossEpochHook', 'BestAndLastHook'} <= {
+                h.type for h in cfg.custom_hooks}
         if name == 'ROLE':
             keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
             assert keys['loss_module.label_logits']['lr_mult'] == 10

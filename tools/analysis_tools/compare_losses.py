@@ -15,6 +15,7 @@ CPU cores)::
         configs/demo/resnet_shapes_single_positive.py --out losses.md
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -75,6 +76,19 @@ def training_set_stats(cfg: Config) -> tuple:
     return len(dataset), full.shape[1], float((full == 1).sum(1).mean())
 
 
+def training_set_inference_hook(cfg: Config) -> dict:
+    """EM+APL's end-of-epoch pass: the training set, test pipeline."""
+    pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    for step in pipeline:
+        if step['type'] == 'PackInputs':
+            step['algorithm_keys'] = ('observed_label', )
+    dataset = dict(copy.deepcopy(cfg.train_dataloader.dataset),
+                   pipeline=pipeline)
+    return dict(type='TrainingSetInferenceHook', dataloader=dict(
+        batch_size=cfg.test_dataloader.batch_size, num_workers=0,
+        dataset=dataset, sampler=dict(type='DefaultSampler', shuffle=False)))
+
+
 def child_config(base: str, loss: dict, full_labels: bool) -> str:
     """Text of a config inheriting ``base`` with the loss replaced."""
     lines = [f'_base_ = {osp.abspath(base)!r}',
@@ -87,6 +101,11 @@ def child_config(base: str, loss: dict, full_labels: bool) -> str:
         lines.append("optim_wrapper = dict(paramwise_cfg=dict(custom_keys={"
                      "'loss_module.label_logits': dict(lr_mult=10, "
                      "decay_mult=0)}))")
+    if loss['type'] == 'EntropyMaximizationAPLLoss':
+        cfg = Config.fromfile(base)
+        hooks = list(cfg.get('custom_hooks', [])) + [
+            training_set_inference_hook(cfg)]
+        lines.append(f'custom_hooks = {hooks!r}')
     return '\n'.join(lines) + '\n'
 
 

@@ -35,12 +35,14 @@ class EntropyMaximizationAPLLoss(EpochDependentLoss):
     unknown entries of class c in the training set. Known negatives (-1)
     keep their hard BCE and are never pseudo-labelled.
 
-    Predictions come from the training steps themselves: a buffer
-    ``pred_cache`` [num_samples, C] keeps the latest probability of every
-    unknown entry (all-gathered across processes each step), and
-    ``pseudo_target`` [num_samples, C] (-1 where none) the pseudo-labels;
-    both are saved in checkpoints. The authors instead run an extra
-    inference pass over the training set after the epoch.
+    Predictions: a buffer ``pred_cache`` [num_samples, C] keeps the latest
+    probability of every unknown entry (all-gathered across processes),
+    and ``pseudo_target`` [num_samples, C] (-1 where none) the
+    pseudo-labels; both are saved in checkpoints. By default the training
+    steps themselves fill the cache; with
+    :class:`~mmpretrain_mlr.engine.hooks.TrainingSetInferenceHook` an extra
+    eval-mode pass over the training set after each epoch fills it, as the
+    authors' code does (:meth:`record_predictions`).
 
     Defaults are the authors' COCO values (``main.py``): alpha 0.1,
     beta 0.9, warmup_epoch 5, neg_proportion 0.9, num_epochs 10. Their other
@@ -117,8 +119,15 @@ class EntropyMaximizationAPLLoss(EpochDependentLoss):
         self.pseudo_target[rows, cols] = cache[rows, cols]
 
     @torch.no_grad()
-    def _cache_predictions(self, prob: torch.Tensor, observed: torch.Tensor,
+    def record_predictions(self, prob: torch.Tensor, observed: torch.Tensor,
                            sample_idx: torch.Tensor) -> None:
+        """Store the probabilities of the unknown entries of some images.
+
+        Args:
+            prob (Tensor): [B, C] probabilities.
+            observed (Tensor): [B, C] observed labels in {+1, -1, 0}.
+            sample_idx (Tensor): [B] dataset indices.
+        """
         sample_idx, prob, observed = all_gather_rows(sample_idx, prob,
                                                      observed)
         sample_idx, last = last_occurrence(sample_idx)
@@ -130,7 +139,7 @@ class EntropyMaximizationAPLLoss(EpochDependentLoss):
         check_num_classes(self, logits)
         self.warn_if_epoch_unset()
         prob = torch.sigmoid(logits)
-        self._cache_predictions(prob.detach(), observed, sample_idx)
+        self.record_predictions(prob.detach(), observed, sample_idx)
         target = self.pseudo_target[sample_idx]  # [B, C]
         pseudo = (observed == 0) & (target >= 0)
         log_p, log_not_p = F.logsigmoid(logits), F.logsigmoid(-logits)
