@@ -18,17 +18,16 @@ same matrix. A new protocol (single positive, zero-shot, ...) subclasses
 :attr:`~BaseLabelProtocol.params`, and gets input checks and the optional
 ``.npz`` cache for free.
 """
-import contextlib
 import hashlib
 import json
 import numbers
-import os
 import os.path as osp
-import tempfile
 from typing import Optional, Sequence
 
 import numpy as np
 from mmpretrain.registry import TASK_UTILS
+
+from ..utils.atomic_file import write_atomically
 
 CACHE_FORMAT_VERSION = 1
 
@@ -152,22 +151,7 @@ class BaseLabelProtocol:
             classes=np.array(record['classes'], dtype=np.str_),
             params=np.array(record['params']),
             full_sha256=np.array(record['full_sha256']))
-        folder = osp.dirname(osp.abspath(self.cache_file))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp_path = tempfile.mkstemp(
-            prefix=f'.{osp.basename(self.cache_file)}.', suffix='.tmp',
-            dir=folder)
-        try:
-            with os.fdopen(fd, 'wb') as f:
-                np.savez(f, **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp_path, 0o644)
-            os.replace(tmp_path, self.cache_file)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(tmp_path)
-            raise
+        write_atomically(self.cache_file, lambda f: np.savez(f, **arrays))
 
     def _read_cache(self, full: np.ndarray, image_keys: Sequence[str],
                     classes: Optional[Sequence[str]]) -> np.ndarray:

@@ -23,17 +23,16 @@ Example::
         --cfg-options train_dataloader.dataset.label_protocol.p=0.1
 """
 import argparse
-import contextlib
 import copy
-import os
 import os.path as osp
 import sys
-import tempfile
 from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+
+from mmpretrain_mlr.utils.atomic_file import write_atomically
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -48,22 +47,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config fields, as tools/train.py')
     return parser.parse_args(argv)
-
-
-def write_atomic(path: str, write) -> None:
-    """Call ``write(file)`` on a temporary file, then rename it to path."""
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
-                               suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
 
 
 def write_observed(dataset, observed: np.ndarray, out: str) -> None:
@@ -81,7 +64,7 @@ def write_observed(dataset, observed: np.ndarray, out: str) -> None:
         return
     text = ''.join(','.join(str(int(v)) for v in row) + '\n'
                    for row in observed)
-    write_atomic(out, lambda f: f.write(text.encode()))
+    write_atomically(out, lambda f: f.write(text.encode()))
 
 
 def class_table(classes: Sequence[str], observed: np.ndarray) -> str:
