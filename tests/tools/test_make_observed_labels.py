@@ -10,6 +10,7 @@ from mmpretrain.registry import DATASETS
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
 from tests.datasets.fixtures_coco_voc import write_voc
+from tests.datasets.reference_protocols import published_partial_labels
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VOC_CONFIG = osp.join(REPO, 'configs', 'dualcoop', 'voc.py')
@@ -36,9 +37,7 @@ def test_text_file_is_the_seed0_partial_matrix(script, tmp_path, capsys):
     root = write_voc(tmp_path, 'VOC2007')
     out = tmp_path / 'train_proportion_0.5.txt'
     assert script.main([VOC_CONFIG, '--out', str(out)] + options(root)) == 0
-    full = full_labels(root)
-    np.random.seed(0)
-    expected = np.where(np.random.random(full.shape) < 0.5, full, 0)
+    expected = published_partial_labels(full_labels(root), 0.5)
     written = np.loadtxt(out, delimiter=',', dtype=int, ndmin=2)
     np.testing.assert_array_equal(written, expected)
     printed = capsys.readouterr().out
@@ -57,9 +56,7 @@ def test_npz_cache_is_read_back_by_training(script, tmp_path):
         type='VOCMultiLabel', data_root=str(root), split='trainval',
         label_protocol=dict(type='PartialLabels', p=0.3,
                             cache_file=str(out))))
-    np.random.seed(0)
-    full = full_labels(root)
-    expected = np.where(np.random.random(full.shape) < 0.3, full, 0)
+    expected = published_partial_labels(full_labels(root), 0.3)
     np.testing.assert_array_equal(ds.observed_labels, expected)
     with pytest.raises(ValueError, match="made with protocol parameters"):
         DATASETS.build(dict(
