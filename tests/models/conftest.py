@@ -1,6 +1,7 @@
 """Tiny randomly initialised open_clip models for the model tests."""
 import pytest
 import torch
+from mmpretrain.structures import DataSample
 
 from mmpretrain_mlr.models.clip import build_open_clip
 
@@ -26,3 +27,9 @@ def tiny_vit_clip():
 def tiny_rn_clip():
     torch.manual_seed(0)
     return build_open_clip(arch=RN_ARCH, quick_gelu=True)
+
+
+def observed_samples(rows):
+    """Data samples carrying the given observed label rows."""
+    return [DataSample(observed_label=torch.tensor(row, dtype=torch.int8))
+            for row in rows]

@@ -1,21 +1,11 @@
 import pytest
 import torch
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import mmpretrain_mlr  # noqa: F401
-from tests.models.conftest import VIT_ARCH
+from tests.models.conftest import VIT_ARCH, observed_samples as samples
 
 NAMES = ['red circle', 'blue square', 'green triangle']
-
-
-def samples(rows):
-    out = []
-    for row in rows:
-        sample = DataSample()
-        sample.set_field(torch.tensor(row, dtype=torch.int8), 'observed_label')
-        out.append(sample)
-    return out
 
 
 def build(**overrides):

@@ -3,9 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import mmpretrain_mlr  # noqa: F401
+from tests.models.conftest import observed_samples as samples
 
 
 def build(loss=dict(type='AssumeNegativeLoss')):
@@ -15,15 +15,6 @@ def build(loss=dict(type='AssumeNegativeLoss')):
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='ObservedLabelLinearHead', num_classes=3,
                   in_channels=512, loss=loss)))
-
-
-def samples(rows):
-    out = []
-    for row in rows:
-        sample = DataSample()
-        sample.set_field(torch.tensor(row, dtype=torch.int8), 'observed_label')
-        out.append(sample)
-    return out
 
 
 def test_loss_is_assume_negative_bce_on_the_linear_logits():
