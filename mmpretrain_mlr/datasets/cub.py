@@ -156,6 +156,20 @@ class CUBAttributes(BaseMultiLabelDataset):
                              f'{len(table)}, got {sorted(table)[:3]}...')
         return [table[i][0] for i in range(1, len(table) + 1)]
 
+    def _attribute_columns(self) -> Tuple[List[str], List[int]]:
+        """All raw attribute ids, and the positions of the selected ones."""
+        raw_ids = self.read_attribute_ids()
+        readable = [readable_attribute_name(raw) for raw in raw_ids]
+        requested = self.CLASSES if self._select_classes else None
+        return raw_ids, select_columns(readable, requested,
+                                       'the CUB attribute list')
+
+    def vocabulary_names(self) -> List[str]:
+        """The readable attribute names from ``attributes.txt`` alone, for
+        models to read without loading the labels."""
+        raw_ids, columns = self._attribute_columns()
+        return [readable_attribute_name(raw_ids[i]) for i in columns]
+
     def load_full_labels(self) -> Tuple[List[dict], np.ndarray]:
         """Read the image list, the split and the attribute labels.
 
@@ -163,13 +177,10 @@ class CUBAttributes(BaseMultiLabelDataset):
             tuple: N data infos (``img_path``, ``img_id``) and the [N, C]
             int8 full labels in ±1.
         """
-        raw_ids = self.read_attribute_ids()
-        readable = [readable_attribute_name(raw) for raw in raw_ids]
-        requested = self.CLASSES if self._select_classes else None
-        columns = select_columns(readable, requested,
-                                 'the CUB attribute list')
-        self._metainfo['classes'] = tuple(readable[i] for i in columns)
+        raw_ids, columns = self._attribute_columns()
         self.attribute_ids = tuple(raw_ids[i] for i in columns)
+        self._metainfo['classes'] = tuple(
+            readable_attribute_name(raw) for raw in self.attribute_ids)
 
         images_path = resolve_path(self.data_root, 'images.txt')
         images = _read_id_table(images_path, 'CUB image list', 2)

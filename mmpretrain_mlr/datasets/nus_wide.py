@@ -153,6 +153,15 @@ class NUSWIDEMultiLabel(BaseMultiLabelDataset):
         return read_name_list(self._path(self.concepts_file),
                               'NUS-WIDE concept list')
 
+    def vocabulary_names(self) -> List[str]:
+        """The class names (prompt text) from the concept list alone, for
+        models to read without loading the labels."""
+        concepts = self.read_concepts()
+        requested = self.CLASSES if self._select_classes else None
+        columns = select_columns(concepts, requested,
+                                 repr(self._path(self.concepts_file)))
+        return [concepts[i] for i in columns]
+
     # -- labels --------------------------------------------------------------
     def _set_classes(self, vocabulary: Sequence[str], source: str) -> list:
         """Pick the classes from a vocabulary; return their positions."""

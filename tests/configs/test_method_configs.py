@@ -14,6 +14,7 @@ from mmengine.runner import Runner
 from mmpretrain.registry import DATASETS, MODELS
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
+from mmpretrain_mlr.datasets import resolve_class_names
 from tests.datasets.fixtures_coco_voc import write_coco, write_voc
 from tests.datasets.fixtures_nus_vg_cub import write_cub, write_nus_wide
 from tests.models.conftest import RN_ARCH
@@ -53,6 +54,19 @@ def tiny_config(name, data_root):
     return cfg
 
 
+def check_vocabulary_spec(cfg, data_root, classes):
+    """The config's own vocabulary resolves; read from the dataset's files
+    it gives exactly the dataset's classes."""
+    spec = cfg.model.get('class_names')
+    if spec is None:
+        return
+    if isinstance(spec, dict):
+        spec.data_root = str(data_root)
+        assert resolve_class_names(spec) == list(classes)
+    else:  # a dataset type: its default names (the real vocabulary)
+        assert len(resolve_class_names(spec)) >= len(classes)
+
+
 def adapt_model(cfg, classes):
     """Tiny weights, nothing downloaded, the fixture's vocabulary."""
     model = cfg.model
@@ -71,6 +85,7 @@ def test_config_trains_one_iteration_and_evaluates(name, tmp_path):
     init_default_scope('mmpretrain')
     train_set = DATASETS.build(cfg.train_dataloader.dataset)
     assert len(train_set) >= 2
+    check_vocabulary_spec(cfg, data_root, train_set.CLASSES)
     adapt_model(cfg, train_set.CLASSES)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)

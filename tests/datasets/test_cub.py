@@ -98,3 +98,14 @@ def test_errors(root, tmp_path):
     (root.parent / 'attributes.txt').unlink()
     with pytest.raises(FileNotFoundError, match='attributes.txt.*not found'):
         build(root)
+
+
+def test_vocabulary_read_without_labels(root):
+    """Models take the names from attributes.txt alone (no label file)."""
+    from mmpretrain_mlr.datasets import resolve_class_names
+    expected = list(build(root).CLASSES)
+    (root / 'attributes' / 'image_attribute_labels.txt').unlink()
+    spec = dict(type='CUBAttributes', data_root=str(root))
+    assert resolve_class_names(spec) == expected
+    subset = dict(spec, classes=expected[:2][::-1])
+    assert resolve_class_names(subset) == expected[:2][::-1]

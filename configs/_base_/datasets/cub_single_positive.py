@@ -4,7 +4,8 @@ _base_ = './single_positive_448.py'
 
 dataset_type = 'CUBAttributes'
 data_root = 'data/CUB_200_2011'
-class_names = dataset_type  # the model takes the dataset's readable names
+# the model reads the class names from the dataset's own name file
+class_names = dict(type=dataset_type, data_root=data_root)
 _train_list = dict(type=dataset_type, data_root=data_root, split='train')
 
 train_dataloader = dict(dataset=_train_list)

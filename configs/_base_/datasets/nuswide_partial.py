@@ -5,7 +5,8 @@ _base_ = './partial_labels_448.py'
 
 dataset_type = 'NUSWIDEMultiLabel'
 data_root = 'data/nus_wide'
-class_names = dataset_type  # the model takes the dataset's readable names
+# the model reads the class names from the dataset's own name file
+class_names = dict(type=dataset_type, data_root=data_root)
 
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, split='train'))
