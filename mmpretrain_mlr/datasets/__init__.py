@@ -9,16 +9,20 @@ from .label_protocols import (BaseLabelProtocol, FullLabels,
 from .multilabel_dataset import BaseMultiLabelDataset
 from .nus_wide import NUSWIDEMultiLabel, NUSWIDEZeroShot
 from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
+from .shapes_captions import (SHAPES_ALL_CLASSES, ShapesCaptions,
+                              describe_objects)
 from .single_positive import SinglePositiveLabels
 from .visual_genome import VisualGenome200
-from .vocabulary import read_name_list, resolve_class_names, select_columns
+from ..utils.vocabulary import (read_name_list, resolve_class_names,
+                                select_columns)
 from .voc import VOC_CLASSES, VOC_RAW_CLASSES, VOCMultiLabel
 
 __all__ = [
     'BaseLabelProtocol', 'FullLabels', 'PartialLabels', 'ObservedLabelFile',
     'build_label_protocol', 'BaseMultiLabelDataset',
     'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
-    'render_shapes', 'SinglePositiveLabels', 'holdout_indices',
+    'render_shapes', 'ShapesCaptions', 'SHAPES_ALL_CLASSES',
+    'describe_objects', 'SinglePositiveLabels', 'holdout_indices',
     'COCOMultiLabel', 'COCO_CLASSES', 'VOCMultiLabel', 'VOC_CLASSES',
     'VOC_RAW_CLASSES',
     'NUSWIDEMultiLabel', 'NUSWIDEZeroShot', 'VisualGenome200',

@@ -108,24 +108,28 @@ def _overlaps(box: Tuple[float, float, float], placed: List[dict]) -> bool:
 
 
 def sample_image_spec(rng: np.random.RandomState, image_size: int,
-                      max_objects: int) -> dict:
+                      max_objects: int,
+                      classes: Sequence[str] = SHAPES_CLASSES) -> dict:
     """Draw the specs of one image: its objects and background.
 
-    Objects are drawn from all of :data:`SHAPES_CLASSES`; their bounding
-    boxes never overlap, so each object is fully visible.
+    Objects are drawn uniformly from ``classes``; their bounding boxes never
+    overlap, so each object is fully visible.
 
     Args:
         rng (np.random.RandomState): The split's generator.
         image_size (int): Height and width S.
         max_objects (int): At most this many objects (at least one).
+        classes (Sequence[str]): 'colour shape' names the objects are drawn
+            from; ``class_idx`` indexes this list. Defaults to
+            :data:`SHAPES_CLASSES`.
 
     Returns:
         dict: ``objects`` (list of dicts) and ``background`` (dict).
     """
     placed = []
     for _ in range(rng.randint(1, max_objects + 1)):
-        class_idx = int(rng.randint(len(SHAPES_CLASSES)))
-        colour, shape = SHAPES_CLASSES[class_idx].split(' ')
+        class_idx = int(rng.randint(len(classes)))
+        colour, shape = classes[class_idx].split(' ')
         for _ in range(30):  # rejection sampling of a free position
             r = float(rng.uniform(0.10, 0.20) * image_size)
             cx, cy = (float(v) for v in rng.uniform(r, image_size - r, 2))

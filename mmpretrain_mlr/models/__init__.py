@@ -1,1 +1,2 @@
-from . import classifiers, clip, heads, losses, prompts  # noqa: F401
+from . import (classifiers, clip, heads, losses, pretrainers,  # noqa: F401
+               prompts)

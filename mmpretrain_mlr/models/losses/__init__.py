@@ -4,6 +4,7 @@ from .em_apl import EntropyMaximizationAPLLoss
 from .entropy_maximization import EntropyMaximizationLoss
 from .expected_positive import ExpectedPositiveRegularizationLoss
 from .hill import HillLoss
+from .info_nce import SymmetricInfoNCELoss
 from .large_loss import LargeLossLoss
 from .masked_asl import MaskedAsymmetricLoss
 from .masked_bce import MaskedBCELoss
@@ -16,5 +17,6 @@ __all__ = [
     'ObservedLabelLoss', 'AssumeNegativeLoss', 'EntropyMaximizationLoss',
     'ExpectedPositiveRegularizationLoss', 'HillLoss', 'MaskedAsymmetricLoss',
     'MaskedBCELoss', 'PartialBCELoss', 'EpochDependentLoss',
-    'EntropyMaximizationAPLLoss', 'LargeLossLoss', 'ROLELoss', 'SPLCLoss'
+    'EntropyMaximizationAPLLoss', 'LargeLossLoss', 'ROLELoss', 'SPLCLoss',
+    'SymmetricInfoNCELoss'
 ]
