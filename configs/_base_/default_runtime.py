@@ -4,6 +4,8 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
 
 default_hooks = dict(
+    # model vocabulary vs the labels' classes, by name and order
+    vocabulary_check=dict(type='VocabularyCheckHook'),
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='auto'))

@@ -11,7 +11,7 @@ _base_ = [
 
 default_hooks = dict(checkpoint=dict(save_best='ssgrl/mAP', rule='greater'))
 custom_hooks = [
-    dict(type='LossEpochHook'),  # epoch-dependent losses (LL, SPLC, APL)
+    dict(type='SetEpochHook'),  # epoch-dependent losses (LL, SPLC, APL)
     dict(type='BestAndLastHook', metric='ssgrl/mAP',
          selection_split='held-out val (20 % of the training list)'),
 ]

@@ -6,8 +6,8 @@ from mmengine.fileio import exists, join_path
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
-from .text_files import read_lines, read_text, resolve_path
-from .vocabulary import select_columns
+from ..utils.text_files import read_lines, read_text, resolve_path
+from ..utils.vocabulary import select_columns
 from ..utils.checks import check_choice
 
 CUB_SPLITS = {'train': 1, 'test': 0}

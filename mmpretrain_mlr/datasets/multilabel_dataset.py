@@ -9,7 +9,7 @@ from mmpretrain.registry import DATASETS
 
 from .holdout_split import holdout_indices
 from .label_protocols import build_label_protocol, check_label_matrix
-from .vocabulary import read_name_list, select_columns
+from ..utils.vocabulary import read_name_list, select_columns
 
 MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
 

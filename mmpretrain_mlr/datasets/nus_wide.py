@@ -7,8 +7,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
-from .text_files import parse_int_row, read_lines, read_text, resolve_path
-from .vocabulary import read_name_list, select_columns
+from ..utils.text_files import parse_int_row, read_lines, read_text, resolve_path
+from ..utils.vocabulary import read_name_list, select_columns
 from ..utils.checks import check_choice
 
 NUS_WIDE_SPLITS = {'train': 'Train', 'test': 'Test'}

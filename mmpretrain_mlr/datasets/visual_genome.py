@@ -8,7 +8,7 @@ from mmengine.fileio import exists, join_path
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
-from .text_files import read_lines, read_text, resolve_path
+from ..utils.text_files import read_lines, read_text, resolve_path
 from ..utils.checks import check_choice
 
 VG_SPLITS = ('train', 'test')

@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 from mmpretrain.registry import METRICS
 
-from ..datasets.vocabulary import read_name_list
+from ..utils.vocabulary import read_name_list
 from ..utils.checks import check_choice
 from .average_precision import check_convention, mean_average_precision
 from .score_target_metric import ScoreTargetMetric

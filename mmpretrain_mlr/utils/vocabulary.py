@@ -96,3 +96,32 @@ def resolve_class_names(spec: Union[str, Sequence[str], dict],
         raise ValueError(f'{field} must be a non-empty list of names, a '
                          f'dataset type or a name file, got {spec!r}')
     return names
+
+
+def check_same_vocabulary(expected: Sequence[str], got: Sequence[str],
+                          expected_from: str, got_from: str) -> None:
+    """Raise unless two vocabularies list the same names in the same order.
+
+    A model scores its vocabulary column by column, so a vocabulary in
+    another order than the labels' silently scores every prompt against
+    the wrong column; the counts alone cannot tell.
+
+    Args:
+        expected (Sequence[str]): The reference names (the labels' columns).
+        got (Sequence[str]): The names to check (the model's prompts).
+        expected_from (str): Where ``expected`` comes from, for the error.
+        got_from (str): Where ``got`` comes from, for the error.
+    """
+    expected, got = [str(n) for n in expected], [str(n) for n in got]
+    if expected == got:
+        return
+    for position, (want, have) in enumerate(zip(expected, got)):
+        if want != have:
+            raise ValueError(
+                f'{got_from} differs from {expected_from} at position '
+                f'{position}: {have!r} instead of {want!r}; a model scores '
+                'its vocabulary column by column, so the names must be the '
+                "labels' classes in the same order")
+    raise ValueError(
+        f'{got_from} has {len(got)} names but {expected_from} has '
+        f'{len(expected)}; the first {min(len(got), len(expected))} agree')

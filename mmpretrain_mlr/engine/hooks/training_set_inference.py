@@ -24,7 +24,7 @@ class TrainingSetInferenceHook(Hook):
     observed labels (``sample_idx`` comes with PackInputs' defaults)::
 
         custom_hooks = [
-            dict(type='LossEpochHook'),
+            dict(type='SetEpochHook'),
             dict(type='TrainingSetInferenceHook', dataloader=dict(
                 batch_size=64, num_workers=4,
                 dataset=dict(**train_set, pipeline=[

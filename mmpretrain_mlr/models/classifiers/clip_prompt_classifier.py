@@ -1,14 +1,16 @@
 """The classifier wiring CLIP encoders, a prompt learner and a head."""
-from typing import List, Optional, Sequence, Union
+import copy
+from types import SimpleNamespace
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ...datasets.vocabulary import resolve_class_names
+from ...utils.vocabulary import resolve_class_names
 from ..build import build_with_context
-from ..clip import build_open_clip
+from ..clip import ClassifierFeatures, build_open_clip
 
 
 @MODELS.register_module()
@@ -22,8 +24,24 @@ class CLIPPromptClassifier(BaseClassifier):
     an mmpretrain ``ResNet``).
 
     Data flow: images -> image encoder -> (global [B, D], dense [B, N, D]);
-    class names -> prompt learner + text encoder -> [S, C, D]; both -> head
-    -> logits [B, C] -> loss on observed labels / sigmoid scores.
+    class names -> prompt learner + text encoder -> [S, C, D]; both (as
+    :class:`ClassifierFeatures`) -> head -> named losses on observed labels
+    / scores.
+
+    The head is built knowing the vocabulary size and the joint embedding
+    width: ``num_classes`` (C) and ``embed_dim`` (D, the text encoder's
+    output width) are passed to a head whose constructor takes them.
+
+    With ``teacher_image_encoder``, a copy of the CLIP image tower as
+    loaded is kept frozen (never trained, no gradients, eval mode, outside
+    the optimizer) and run, without gradients, only in training steps of a
+    head that asks for it (``head.needs_teacher = True``): the distillation
+    target of methods that fine-tune the image tower.
+
+    :meth:`get_layer_depth` numbers parameters for mmpretrain's
+    ``LearningRateDecayOptimWrapperConstructor``: the image encoder's own
+    numbering (see ``BlockwiseEncoder``), everything else (prompts, head)
+    in the last layer.
 
     Args:
         class_names (str | Sequence[str] | dict): training vocabulary
@@ -37,6 +55,9 @@ class CLIPPromptClassifier(BaseClassifier):
         text_encoder (dict): text encoder config.
         prompt_learner (dict): prompt learner config.
         head (dict): head config.
+        teacher_image_encoder (dict, optional): config of a frozen image
+            encoder over a copy of the CLIP image tower, e.g.
+            ``dict(type='CLIPImageEncoder')``. Defaults to None.
         test_class_names (str | Sequence[str], optional): vocabulary scored
             by ``predict`` (zero-shot evaluation), in the same forms as
             ``class_names``; defaults to ``class_names``.
@@ -52,6 +73,7 @@ class CLIPPromptClassifier(BaseClassifier):
                  text_encoder: dict = dict(type='CLIPTextEncoder'),
                  prompt_learner: dict = dict(type='DualCoOpPromptLearner'),
                  head: dict = dict(type='DualCoOpHead'),
+                 teacher_image_encoder: Optional[dict] = None,
                  test_class_names: Union[str, Sequence[str], dict,
                                          None] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -66,6 +88,13 @@ class CLIPPromptClassifier(BaseClassifier):
             if test_class_names is not None else self.class_names)
 
         clip_model, tokenizer = build_open_clip(**clip)
+        self.teacher_image_encoder = None
+        if teacher_image_encoder is not None:
+            # the tower as loaded, before anything else can train it
+            loaded = SimpleNamespace(visual=copy.deepcopy(clip_model.visual))
+            self.teacher_image_encoder = build_with_context(
+                teacher_image_encoder, clip_model=loaded)
+            self.teacher_image_encoder.requires_grad_(False)
         self.text_encoder = build_with_context(
             text_encoder, clip_model=clip_model, tokenizer=tokenizer)
         self.image_encoder = build_with_context(image_encoder,
@@ -74,7 +103,10 @@ class CLIPPromptClassifier(BaseClassifier):
             prompt_learner,
             ctx_dim=self.text_encoder.width,
             num_classes=len(self.class_names))
-        self.head = MODELS.build(head)
+        self.head = build_with_context(
+            head,
+            num_classes=len(self.class_names),
+            embed_dim=self.text_encoder.embed_dim)
         self._eval_text_cache = {}
 
     def text_features(self, class_names: Sequence[str]) -> torch.Tensor:
@@ -96,19 +128,41 @@ class CLIPPromptClassifier(BaseClassifier):
 
     def train(self, mode: bool = True):
         self._eval_text_cache = {}
-        return super().train(mode)
+        super().train(mode)
+        if self.teacher_image_encoder is not None:
+            self.teacher_image_encoder.eval()
+        return self
 
     def load_state_dict(self, *args, **kwargs):
         self._eval_text_cache = {}
         return super().load_state_dict(*args, **kwargs)
 
     def extract_feat(self, inputs: torch.Tensor,
-                     class_names: Optional[Sequence[str]] = None):
-        """Returns ``(image_feats, text_feats)``: :class:`ImageFeatures` and
-        normalised class embeddings [S, C, D] for ``class_names`` (default:
-        the training vocabulary)."""
+                     class_names: Optional[Sequence[str]] = None,
+                     with_teacher: bool = False) -> ClassifierFeatures:
+        """Image features, normalised class embeddings [S, C, D] for
+        ``class_names`` (default: the training vocabulary) and, with
+        ``with_teacher`` and a teacher, the teacher's image features."""
         text_feats = self.text_features(class_names or self.class_names)
-        return self.image_encoder(inputs), text_feats
+        teacher = None
+        if with_teacher and self.teacher_image_encoder is not None:
+            with torch.no_grad():
+                teacher = self.teacher_image_encoder(inputs)
+        return ClassifierFeatures(self.image_encoder(inputs), text_feats,
+                                  teacher)
+
+    def get_layer_depth(self, param_name: str,
+                        prefix: str = '') -> Tuple[int, int]:
+        """``(layer_id, num_layers)`` of a parameter, for layer-wise
+        learning-rate decay."""
+        if not callable(getattr(self.image_encoder, 'get_layer_depth',
+                                None)):
+            raise NotImplementedError(
+                f'{type(self.image_encoder).__name__} has no '
+                'get_layer_depth(), which layer-wise learning-rate decay '
+                'needs')
+        return self.image_encoder.get_layer_depth(
+            param_name[len(prefix):], prefix='image_encoder.')
 
     def forward(self,
                 inputs: torch.Tensor,
@@ -127,7 +181,9 @@ class CLIPPromptClassifier(BaseClassifier):
 
     def loss(self, inputs: torch.Tensor,
              data_samples: List[DataSample]) -> dict:
-        return self.head.loss(self.extract_feat(inputs), data_samples)
+        feats = self.extract_feat(
+            inputs, with_teacher=getattr(self.head, 'needs_teacher', False))
+        return self.head.loss(feats, data_samples)
 
     def predict(self, inputs: torch.Tensor,
                 data_samples: Optional[List[DataSample]] = None

@@ -1,10 +1,10 @@
 from .factory import build_open_clip
-from .features import ImageFeatures
+from .features import ClassifierFeatures, ImageFeatures
 from .image_encoder import CLIPImageEncoder
 from .projected_backbone import ProjectedBackbone
 from .text_encoder import CLIPTextEncoder
 
 __all__ = [
-    'build_open_clip', 'ImageFeatures', 'CLIPImageEncoder', 'CLIPTextEncoder',
-    'ProjectedBackbone'
+    'build_open_clip', 'ClassifierFeatures', 'ImageFeatures',
+    'CLIPImageEncoder', 'CLIPTextEncoder', 'ProjectedBackbone'
 ]

@@ -1,4 +1,4 @@
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import torch
 
@@ -12,3 +12,19 @@ class ImageFeatures(NamedTuple):
     """
     global_feat: torch.Tensor
     dense_feat: torch.Tensor
+
+
+class ClassifierFeatures(NamedTuple):
+    """What a prompt classifier hands to its head.
+
+    Attributes:
+        image (ImageFeatures): the trained image encoder's features.
+        text (Tensor): L2-normalised class embeddings [S, C, D] (S prompt
+            sets: 1, or 2 for positive / negative prompts).
+        teacher (ImageFeatures, optional): a frozen copy of the image tower
+            as loaded, when the classifier has one and the head asks for it
+            (``head.needs_teacher``); None otherwise.
+    """
+    image: ImageFeatures
+    text: torch.Tensor
+    teacher: Optional[ImageFeatures] = None

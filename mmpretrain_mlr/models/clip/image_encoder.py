@@ -1,19 +1,19 @@
 """CLIP image encoder with dense (per-location) features."""
 import math
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from .blockwise_encoder import BlockwiseEncoder
 from .factory import build_open_clip
 from .features import ImageFeatures
 from .pos_embed import resize_pos_embed
 
 
 @MODELS.register_module()
-class CLIPImageEncoder(BaseModule):
+class CLIPImageEncoder(BlockwiseEncoder):
     """The image tower of an open_clip model, returning global and dense
     features in the joint embedding space.
 
@@ -29,6 +29,10 @@ class CLIPImageEncoder(BaseModule):
     Positional embeddings are resized bicubically for inputs other than the
     model's native size.
 
+    Partial fine-tuning (see :class:`BlockwiseEncoder`): the blocks are a
+    ViT's residual blocks or a ResNet's four stages; the tail is a ViT's
+    ``ln_post`` and projection or a ResNet's attention pool.
+
     Args:
         clip_model (nn.Module, optional): an open_clip model whose ``visual``
             tower is used; passed in by the classifier that owns the CLIP
@@ -36,6 +40,8 @@ class CLIPImageEncoder(BaseModule):
         clip (dict, optional): arguments of :func:`build_open_clip`.
         frozen (bool): freeze the tower (no gradients, eval mode, so batch
             norm statistics stay fixed). Defaults to True.
+        trainable_blocks (int, optional): train only the last k blocks and
+            the tail; overrides ``frozen``. Defaults to None.
         rn_mean_token (bool): ResNets only: prepend the spatial mean token to
             the dense tokens. Defaults to True (as DualCoOp).
         rn_pos_embed (bool): ResNets only: add the positional embedding to
@@ -47,6 +53,7 @@ class CLIPImageEncoder(BaseModule):
                  clip_model=None,
                  clip: Optional[dict] = None,
                  frozen: bool = True,
+                 trainable_blocks: Optional[int] = None,
                  rn_mean_token: bool = True,
                  rn_pos_embed: bool = True,
                  init_cfg: Optional[dict] = None):
@@ -65,12 +72,23 @@ class CLIPImageEncoder(BaseModule):
                 f'{self.kind}')
         if self.kind == 'VisionTransformer':
             self._check_plain_vit()
-        self.frozen = frozen
         self.rn_mean_token = rn_mean_token
         self.rn_pos_embed = rn_pos_embed
-        if frozen:
-            self.visual.requires_grad_(False)
-            self.visual.eval()
+        self.configure_trainable(frozen, trainable_blocks)
+        self.train(self.training)
+
+    def layer_groups(self) -> Tuple[List[str], List[str]]:
+        if self.kind == 'ModifiedResNet':
+            return [f'visual.layer{i}' for i in range(1, 5)], [
+                'visual.attnpool'
+            ]
+        blocks = [
+            f'visual.transformer.resblocks.{i}'
+            for i in range(len(self.visual.transformer.resblocks))
+        ]
+        tail = ['visual.ln_post'] + (['visual.proj']
+                                     if self.visual.proj is not None else [])
+        return blocks, tail
 
     def _check_plain_vit(self):
         v = self.visual
@@ -81,13 +99,6 @@ class CLIPImageEncoder(BaseModule):
                 'CLIPImageEncoder supports ViTs that pool the class token '
                 '(pool_type="tok", no attentional pooler); this tower uses '
                 f'pool_type={getattr(v, "pool_type", None)!r}')
-
-    def train(self, mode: bool = True):
-        """Keep a frozen tower in eval mode whatever the runner asks."""
-        super().train(mode)
-        if self.frozen:
-            self.visual.eval()
-        return self
 
     def forward(self, images: torch.Tensor) -> ImageFeatures:
         """Args:

@@ -1,22 +1,27 @@
 """Any mmpretrain backbone as a drop-in for the CLIP image encoder."""
-from typing import Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 
+from .blockwise_encoder import BlockwiseEncoder
 from .features import ImageFeatures
 
 
 @MODELS.register_module()
-class ProjectedBackbone(BaseModule):
+class ProjectedBackbone(BlockwiseEncoder):
     """An mmpretrain backbone whose last feature map is projected into the
     joint image-text space, so it can replace :class:`CLIPImageEncoder`.
 
     The feature map [B, C, h, w] becomes h*w tokens, a linear layer maps
     each to ``embed_dim`` (dense [B, h*w, D]), and the global feature is the
     projection of the spatial mean ([B, D]).
+
+    Partial fine-tuning (see :class:`BlockwiseEncoder`): the blocks are the
+    backbone's stages (``res_layers`` of a ResNet) or its ``layers`` (a
+    ViT); the tail is what the backbone registers after them plus the
+    projection, which always trains.
 
     Args:
         backbone (dict): an mmpretrain backbone config, e.g.
@@ -25,6 +30,8 @@ class ProjectedBackbone(BaseModule):
         embed_dim (int): the joint space dimension (the text encoder's).
         frozen (bool): freeze the backbone (the projection still trains).
             Defaults to False.
+        trainable_blocks (int, optional): train only the last k stages of
+            the backbone; overrides ``frozen``. Defaults to None.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -33,20 +40,33 @@ class ProjectedBackbone(BaseModule):
                  in_channels: int,
                  embed_dim: int,
                  frozen: bool = False,
+                 trainable_blocks: Optional[int] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.proj = nn.Linear(in_channels, embed_dim)
-        self.frozen = frozen
-        if frozen:
-            self.backbone.requires_grad_(False)
+        self.configure_trainable(frozen, trainable_blocks)
 
-    def train(self, mode: bool = True):
-        """Keep a frozen backbone in eval mode."""
-        super().train(mode)
-        if self.frozen:
-            self.backbone.eval()
-        return self
+    tower = 'backbone'
+
+    def layer_groups(self) -> Tuple[List[str], List[str]]:
+        backbone = self.backbone
+        if hasattr(backbone, 'res_layers'):
+            block_children = list(backbone.res_layers)
+            blocks = [f'backbone.{name}' for name in block_children]
+        elif isinstance(getattr(backbone, 'layers', None), nn.ModuleList):
+            block_children = ['layers']
+            blocks = [f'backbone.layers.{i}'
+                      for i in range(len(backbone.layers))]
+        else:
+            raise NotImplementedError(
+                f'ProjectedBackbone: {type(backbone).__name__} has neither '
+                '`res_layers` nor a `layers` ModuleList, so its blocks for '
+                'partial fine-tuning / layer-wise decay are unknown')
+        children = [name for name, _ in backbone.named_children()]
+        last = max(children.index(name) for name in block_children)
+        tail = [f'backbone.{name}' for name in children[last + 1:]]
+        return blocks, tail + ['proj']
 
     def forward(self, images: torch.Tensor) -> ImageFeatures:
         """[B, 3, H, W] -> global [B, D], dense [B, h*w, D]."""

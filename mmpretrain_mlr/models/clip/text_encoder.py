@@ -76,6 +76,16 @@ class CLIPTextEncoder(BaseModule):
         """Token embedding width (the size of a context vector)."""
         return self.token_embedding.weight.shape[1]
 
+    @property
+    def embed_dim(self) -> int:
+        """Width of the class embeddings (the joint image-text space)."""
+        projection = self.text_projection
+        if projection is None:
+            return self.width
+        if isinstance(projection, torch.nn.Linear):
+            return projection.out_features
+        return projection.shape[1]
+
     def tokenize(self, texts: List[str]) -> torch.Tensor:
         """Token ids [K, context_length] on the encoder's device."""
         device = self.token_embedding.weight.device

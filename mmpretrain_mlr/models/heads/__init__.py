@@ -1,6 +1,7 @@
-from .base_head import MultiLabelPromptHead, stack_observed_labels
+from .base_head import (MultiLabelPromptHead, ObservedLabelHead,
+                        stack_observed_labels)
 from .dualcoop_head import DualCoOpHead
 from .linear_head import ObservedLabelLinearHead
 
-__all__ = ['MultiLabelPromptHead', 'stack_observed_labels', 'DualCoOpHead',
-           'ObservedLabelLinearHead']
+__all__ = ['ObservedLabelHead', 'MultiLabelPromptHead',
+           'stack_observed_labels', 'DualCoOpHead', 'ObservedLabelLinearHead']

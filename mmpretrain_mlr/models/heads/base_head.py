@@ -1,11 +1,19 @@
-"""What every multi-label head of this package shares: reading the observed
-labels, the loss dict and filling predictions."""
-from typing import List, Optional
+"""What every multi-label head of this package shares: the targets step
+(observed labels, sample indices), the loss step (named loss terms) and the
+predictions step (activation, threshold), as in mmpretrain's
+``MultiLabelClsHead``."""
+from typing import Dict, List, Optional, Union
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+
+from ...utils.checks import check_choice
+
+#: prediction activations and the range of the scores they give
+ACTIVATIONS = ('sigmoid', 'none')
 
 
 def stack_observed_labels(data_samples: List[DataSample],
@@ -39,46 +47,123 @@ def stack_sample_idx(data_samples: List[DataSample],
                            dtype=torch.long, device=device)
 
 
-class MultiLabelPromptHead(BaseModule):
-    """Base of the heads that score image features against class text
-    embeddings. Subclasses implement ``forward(feats) -> logits [B, C]``.
+def build_loss(loss: Union[dict, nn.Module]) -> nn.Module:
+    """A loss module from a config dict, or the module itself."""
+    return loss if isinstance(loss, nn.Module) else MODELS.build(loss)
+
+
+class ObservedLabelHead(BaseModule):
+    """Base of the heads trained on observed labels (+1 known positive,
+    -1 known negative, 0 unknown).
+
+    The work is split into steps a method overrides, as in mmpretrain's
+    ``MultiLabelClsHead``:
+
+    - :meth:`forward` (tensor math only) -> scores before activation [B, C];
+      :meth:`head_outputs` returns them as ``dict(logits=...)``, and a head
+      that needs more for its losses (region features, ...) adds entries;
+    - :meth:`_get_targets` -> ``dict(observed=[B, C], sample_idx=[B])``
+      (``sample_idx`` whenever the data samples carry it); a method adds
+      pseudo-labels here;
+    - :meth:`_get_loss` -> dict of named terms; each key starting with
+      ``loss`` is summed by the runner and logged apart (``loss_cls`` here;
+      a method adds ``loss_con``, ``loss_kd``, ...);
+    - :meth:`_get_predictions` -> ``pred_score`` and ``pred_label``.
 
     Args:
-        loss (dict): config of a loss taking (logits [B, C], observed
+        loss (dict | nn.Module): a loss taking (logits [B, C], observed
             labels [B, C]); a loss with ``needs_sample_idx = True`` also
-            gets ``sample_idx`` [B] read from the data samples.
-        threshold (float): score above which a class is a predicted label.
-            Defaults to 0.5.
+            gets ``sample_idx`` [B].
+        activation (str): turns the head's outputs into ``pred_score``:
+            ``'sigmoid'`` (logits -> probabilities in [0, 1]) or ``'none'``
+            (the outputs as they are, e.g. cosine scores in [-1, 1]).
+            Defaults to ``'sigmoid'``.
+        threshold (float): score from which a class is a predicted label
+            (on the activated scale). Defaults to 0.5.
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self, loss: dict, threshold: float = 0.5, init_cfg=None):
+    def __init__(self,
+                 loss: Union[dict, nn.Module],
+                 activation: str = 'sigmoid',
+                 threshold: float = 0.5,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.loss_module = MODELS.build(loss)
+        check_choice(type(self).__name__, 'activation', activation,
+                     ACTIVATIONS)
+        self.loss_module = build_loss(loss)
+        self.activation = activation
         self.threshold = threshold
 
+    def head_outputs(self, feats) -> Dict[str, torch.Tensor]:
+        """What the loss and predictions steps read: ``logits`` [B, C] and
+        whatever a method adds."""
+        return dict(logits=self(feats))
+
     def loss(self, feats, data_samples: List[DataSample]) -> dict:
-        """Returns ``dict(loss_cls=...)`` on the observed labels."""
-        logits = self(feats)
+        """Returns the dict of named loss terms."""
+        outputs = self.head_outputs(feats)
+        targets = self._get_targets(outputs, data_samples)
+        return self._get_loss(outputs, targets, feats)
+
+    def _get_targets(self, outputs: Dict[str, torch.Tensor],
+                     data_samples: List[DataSample]
+                     ) -> Dict[str, torch.Tensor]:
+        """Observed labels [B, C] and, when the samples carry them, the
+        dataset indices [B]."""
+        logits = outputs['logits']
         observed = stack_observed_labels(data_samples, logits.device)
         if observed.shape != logits.shape:
             raise ValueError(
                 f'observed labels have shape {tuple(observed.shape)} but the '
                 f'model scores {tuple(logits.shape)}: the dataset vocabulary '
                 'and the model `class_names` differ')
-        kwargs = {}
-        if getattr(self.loss_module, 'needs_sample_idx', False):
-            kwargs['sample_idx'] = stack_sample_idx(data_samples,
-                                                    logits.device)
-        return dict(loss_cls=self.loss_module(logits, observed, **kwargs))
+        targets = dict(observed=observed)
+        if all('sample_idx' in ds for ds in data_samples):
+            targets['sample_idx'] = stack_sample_idx(data_samples,
+                                                     logits.device)
+        return targets
+
+    def _get_loss(self, outputs: Dict[str, torch.Tensor],
+                  targets: Dict[str, torch.Tensor], feats) -> dict:
+        """``dict(loss_cls=...)``: the loss module on the observed labels."""
+        return dict(loss_cls=self.observed_label_loss(
+            self.loss_module, outputs['logits'], targets['observed'],
+            targets))
+
+    @staticmethod
+    def observed_label_loss(loss_module: nn.Module, logits: torch.Tensor,
+                            labels: torch.Tensor,
+                            targets: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Call a loss of the family on (logits, labels), adding the sample
+        indices of ``targets`` for a loss that keeps per-image state."""
+        if not getattr(loss_module, 'needs_sample_idx', False):
+            return loss_module(logits, labels)
+        if 'sample_idx' not in targets:
+            raise KeyError(
+                f'{type(loss_module).__name__} keeps per-image state and '
+                'needs `sample_idx`, which the data samples lack; '
+                "mmpretrain's PackInputs packs it by default: keep "
+                "'sample_idx' in its meta_keys")
+        return loss_module(logits, labels, sample_idx=targets['sample_idx'])
+
+    def activate(self, logits: torch.Tensor) -> torch.Tensor:
+        """The head's outputs on the scale of ``pred_score``."""
+        return torch.sigmoid(logits) if self.activation == 'sigmoid' \
+            else logits
 
     @torch.no_grad()
     def predict(self, feats,
                 data_samples: Optional[List[DataSample]] = None
                 ) -> List[DataSample]:
-        """Fill ``pred_score`` (sigmoid of the logits, [C]) and ``pred_label``
+        """Fill ``pred_score`` ([C], see ``activation``) and ``pred_label``
         (classes scoring at least ``threshold``)."""
-        scores = torch.sigmoid(self(feats))
+        return self._get_predictions(self.head_outputs(feats), data_samples)
+
+    def _get_predictions(self, outputs: Dict[str, torch.Tensor],
+                         data_samples: Optional[List[DataSample]]
+                         ) -> List[DataSample]:
+        scores = self.activate(outputs['logits'])
         if data_samples is None:
             data_samples = [DataSample() for _ in range(scores.shape[0])]
         for data_sample, score in zip(data_samples, scores):
@@ -86,3 +171,7 @@ class MultiLabelPromptHead(BaseModule):
             data_sample.set_pred_label(
                 torch.nonzero(score >= self.threshold).flatten())
         return data_samples
+
+
+#: the former name of :class:`ObservedLabelHead`, kept for existing code
+MultiLabelPromptHead = ObservedLabelHead

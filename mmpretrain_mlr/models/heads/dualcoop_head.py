@@ -4,11 +4,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from .base_head import MultiLabelPromptHead
+from .base_head import ObservedLabelHead
 
 
 @MODELS.register_module()
-class DualCoOpHead(MultiLabelPromptHead):
+class DualCoOpHead(ObservedLabelHead):
     """Region-aggregated logits from dense image features and positive /
     negative class prompts (Sun et al., DualCoOp, NeurIPS 2022).
 
@@ -48,16 +48,16 @@ class DualCoOpHead(MultiLabelPromptHead):
 
     def forward(self, feats) -> torch.Tensor:
         """Args:
-            feats (tuple): ``(image_feats, text_feats)`` from the classifier:
-                image features with ``dense_feat`` [B, N, D] and normalised
-                text embeddings [S, C, D] (S = 2: positive, negative).
+            feats (ClassifierFeatures): from the classifier: ``image`` with
+                ``dense_feat`` [B, N, D] and ``text``, normalised class
+                embeddings [S, C, D] (S = 2: positive, negative).
 
         Returns:
             Tensor: logits [B, C].
         """
-        image_feats, text_feats = feats
+        text_feats = feats.text
         logit_scale, temperature = self.scales
-        dense = F.normalize(image_feats.dense_feat, dim=-1)  # [B, N, D]
+        dense = F.normalize(feats.image.dense_feat, dim=-1)  # [B, N, D]
         sim = torch.einsum('bnd,scd->bsnc', dense, text_feats.to(dense.dtype))
         weights = torch.softmax(temperature * sim[:, 0], dim=1)  # [B, N, C]
         logits = logit_scale * (weights[:, None] * sim).sum(dim=2)  # [B, S, C]

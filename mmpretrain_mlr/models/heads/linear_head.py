@@ -5,11 +5,11 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from .base_head import MultiLabelPromptHead
+from .base_head import ObservedLabelHead
 
 
 @MODELS.register_module()
-class ObservedLabelLinearHead(MultiLabelPromptHead):
+class ObservedLabelLinearHead(ObservedLabelHead):
     """One linear layer from pooled features to C logits, trained on observed
     labels: the plain-backbone baseline of the single-positive benchmark
     (Cole et al., CVPR 2021: ImageNet ResNet-50 + linear classifier).

@@ -33,7 +33,7 @@ class ObservedLabelLoss(nn.Module):
     **Epoch.** A loss whose rule depends on the epoch exposes
     ``set_epoch(epoch)`` and keeps the epoch in a registered buffer (see
     :class:`~mmpretrain_mlr.models.losses.stateful.EpochDependentLoss`);
-    ``custom_hooks = [dict(type='LossEpochHook')]`` calls
+    ``custom_hooks = [dict(type='SetEpochHook')]`` calls
     ``set_epoch(runner.epoch)`` (0 in the first epoch) on every submodule
     of the model that has it, before each training epoch.
 

@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
-from mmpretrain_mlr.models.clip import ImageFeatures
+from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
 from mmpretrain_mlr.models.heads import DualCoOpHead
 
 
@@ -15,7 +15,7 @@ def random_feats(b=2, n=5, c=3, d=8, sets=2):
 
 def test_single_token_reduces_to_cosine_difference():
     image, text = random_feats(n=1)
-    logits = DualCoOpHead()((image, text))
+    logits = DualCoOpHead()(ClassifierFeatures(image, text))
     z = F.normalize(image.dense_feat[:, 0], dim=-1)
     expected = 100 * (z @ text[0].T - z @ text[1].T)
     assert torch.allclose(logits, expected, atol=1e-4)
@@ -24,7 +24,7 @@ def test_single_token_reduces_to_cosine_difference():
 def test_region_weights_follow_the_positive_prompt():
     image, text = random_feats(b=1, n=4, c=2)
     logits = DualCoOpHead(logit_scale=2., spatial_temperature=3.)(
-        (image, text))
+        ClassifierFeatures(image, text))
     z = F.normalize(image.dense_feat[0], dim=-1)  # [N, D]
     for c in range(2):
         sim_pos, sim_neg = z @ text[0, c], z @ text[1, c]
@@ -36,7 +36,7 @@ def test_region_weights_follow_the_positive_prompt():
 
 def test_single_prompt_set():
     image, text = random_feats(sets=1)
-    assert DualCoOpHead()((image, text)).shape == (2, 3)
+    assert DualCoOpHead()(ClassifierFeatures(image, text)).shape == (2, 3)
 
 
 def test_learnable_scales_are_parameters():
@@ -53,10 +53,10 @@ def test_loss_and_predict():
         sample.set_field(torch.tensor(row, dtype=torch.int8), 'observed_label')
         samples.append(sample)
     head = DualCoOpHead(logit_scale=1.)  # unsaturated probabilities
-    losses = head.loss((image, text), samples)
+    losses = head.loss(ClassifierFeatures(image, text), samples)
     assert set(losses) == {'loss_cls'} and losses['loss_cls'] > 0
-    preds = head.predict((image, text), samples)
-    scores = torch.sigmoid(head((image, text)))
+    preds = head.predict(ClassifierFeatures(image, text), samples)
+    scores = torch.sigmoid(head(ClassifierFeatures(image, text)))
     assert torch.allclose(preds[0].pred_score, scores[0])
     assert preds[0].pred_label.tolist() == torch.nonzero(
         scores[0] >= 0.5).flatten().tolist()
@@ -65,7 +65,8 @@ def test_loss_and_predict():
 def test_missing_observed_labels_is_a_clear_error():
     image, text = random_feats()
     try:
-        DualCoOpHead().loss((image, text), [DataSample(), DataSample()])
+        DualCoOpHead().loss(ClassifierFeatures(image, text),
+                            [DataSample(), DataSample()])
     except KeyError as err:
         assert 'PackInputs' in str(err)
     else:

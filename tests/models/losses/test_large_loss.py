@@ -171,5 +171,5 @@ def test_clear_errors():
 
 
 def test_warns_when_the_epoch_is_never_set():
-    with pytest.warns(UserWarning, match='LossEpochHook'):
+    with pytest.warns(UserWarning, match='SetEpochHook'):
         LargeLossLoss()(torch.tensor(LOGITS), torch.tensor(OBSERVED))
