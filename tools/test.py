@@ -3,7 +3,10 @@
 Same command line as mmpretrain's ``tools/test.py`` (without the
 visualisation and TTA options). Checkpoints load with
 ``torch.load(weights_only=True)``; multi-process runs on CPU-only machines
-use the gloo backend.
+use the gloo backend. A checkpoint whose keys or shapes do not fit the
+model is an error listing the differing keys (``--no-strict-load`` loads
+the matching part with a warning); an empty or truncated one is an error
+naming the file.
 
 Examples::
 
@@ -20,10 +23,16 @@ import sys
 # imports mmpretrain_mlr; both tools share its helpers.
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from train import (add_common_args, build_runner, check_file,  # noqa: E402
-                   load_config, set_dataloader_defaults)
+                   load_config, merge_cfg_options, run_reporting_stalls,
+                   set_dataloader_defaults)
 
 import mmengine  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
+
+from mmpretrain_mlr.utils.reliability_hooks import (  # noqa: E402
+    add_reliability_hooks)
+from mmpretrain_mlr.utils.resume_checkpoint import (  # noqa: E402
+    checkpoint_problem)
 
 PICKLE_SUFFIXES = ('.pkl', '.pickle')
 
@@ -70,6 +79,11 @@ def check_args(parser, args):
         parser.error(f'--out {args.out!r}: predictions are written as a '
                      f'pickle; expected a name ending in {PICKLE_SUFFIXES}')
     check_file(parser, args.checkpoint, 'checkpoint')
+    if '://' not in args.checkpoint:
+        problem = checkpoint_problem(osp.expanduser(args.checkpoint))
+        if problem is not None:
+            parser.error(f'checkpoint {args.checkpoint!r} is unreadable '
+                         f'({problem})')
 
 
 def merge_args(parser, cfg, args):
@@ -88,10 +102,11 @@ def merge_args(parser, cfg, args):
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg.fp16 = True
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(parser, cfg, args)
     set_dataloader_defaults(
         cfg, ('test_dataloader', ), pin_memory=not args.no_pin_memory)
+    add_reliability_hooks(cfg, training=False,
+                          strict_load=not args.no_strict_load)
 
 
 def main(argv=None):
@@ -111,7 +126,7 @@ def main(argv=None):
     if args.out is not None and args.out_item != 'metrics':
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    metrics = run_reporting_stalls(cfg, runner.test)
     if args.out is not None and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
     return metrics

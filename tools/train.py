@@ -7,7 +7,14 @@ Same command line as mmpretrain's ``tools/train.py``; in addition it
 - runs multi-process jobs on CPU-only machines with the gloo backend
   (``bash tools/dist_train.sh CONFIG 2``);
 - on a CPU-only machine, ignores ``--amp`` with a warning (mmengine's
-  ``AmpOptimWrapper`` requires CUDA/NPU/MLU/MUSA), training in float32.
+  ``AmpOptimWrapper`` requires CUDA/NPU/MLU/MUSA), training in float32;
+- adds the reliability hooks (:func:`add_reliability_hooks`): crash-safe
+  checkpoints, exact resume, divergence guard, strict checkpoint loading
+  (``--no-strict-load`` opts out), label-coverage check, stalled-rank
+  report;
+- checks ``--cfg-options`` (an unknown top-level field is an error naming
+  the closest known one) and ``--resume`` (the newest readable checkpoint;
+  an error when there is none or the given one is unreadable).
 
 Examples::
 
@@ -17,8 +24,9 @@ Examples::
     bash tools/dist_train.sh CONFIG 8 --amp
 
 ``tools/test.py`` reuses :func:`add_common_args`, :func:`check_file`,
-:func:`load_config`, :func:`set_dataloader_defaults` and
-:func:`build_runner`.
+:func:`load_config`, :func:`merge_cfg_options`,
+:func:`set_dataloader_defaults`, :func:`build_runner` and
+:func:`run_reporting_stalls`.
 """
 import argparse
 import logging
@@ -31,13 +39,21 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 import mmpretrain_mlr  # noqa: E402,F401  registries + checkpoint loader
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.device import get_device  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmpretrain_mlr.utils import prepare_cpu_distributed  # noqa: E402
+from mmpretrain_mlr.utils.cfg_options import (  # noqa: E402
+    CfgOptionsError, add_cfg_options_arg, check_cfg_options)
+from mmpretrain_mlr.utils.rank_progress import raise_if_stalled  # noqa: E402
+from mmpretrain_mlr.utils.reliability_hooks import (  # noqa: E402
+    add_reliability_hooks)
+from mmpretrain_mlr.utils.resume_checkpoint import (  # noqa: E402
+    checkpoint_problem, find_resumable_checkpoint,
+    previous_readable_checkpoint)
 
 AMP_HELP = (
     'enable automatic mixed precision training (AmpOptimWrapper, '
@@ -56,14 +72,13 @@ def add_common_args(parser):
         '--work-dir',
         help='directory for logs and checkpoints (default: the config\'s '
         'work_dir, else ./work_dirs/<config name>)')
+    add_cfg_options_arg(parser)
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs merged into the '
-        'config, e.g. train_cfg.max_epochs=5 optim_wrapper.optimizer.lr=0.1; '
-        'lists as key="[a,b]" or key=a,b, nested as key="[(a,b),(c,d)]" '
-        '(quotes needed, no white space).')
+        '--no-strict-load',
+        action='store_true',
+        help='load a checkpoint whose keys or shapes do not fit the model '
+        '(only the matching part, with a warning); by default that is an '
+        'error listing the differing keys')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -141,6 +156,42 @@ def set_dataloader_defaults(cfg, fields, pin_memory=True,
             loader.persistent_workers = False
 
 
+def merge_cfg_options(parser, cfg, args):
+    """Check ``--cfg-options`` and merge them into ``cfg``.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser reporting errors.
+        cfg (mmengine.Config): Config to update in place.
+        args (argparse.Namespace): Parsed arguments.
+    """
+    if args.cfg_options is None:
+        return
+    try:
+        check_cfg_options(cfg, args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options)
+    except (CfgOptionsError, KeyError, TypeError, ValueError) as err:
+        parser.error(f'{err} (config {args.config!r})')
+
+
+def run_reporting_stalls(cfg, run):
+    """Call ``run()``; a collective timeout becomes an error naming the
+    stopped rank (see :mod:`mmpretrain_mlr.utils.rank_progress`).
+
+    Args:
+        cfg (mmengine.Config): The run's config (for the timeout).
+        run (callable): E.g. ``runner.train``.
+
+    Returns:
+        The result of ``run()``.
+    """
+    try:
+        return run()
+    except RuntimeError as err:
+        raise_if_stalled(
+            err, (cfg.get('env_cfg') or {}).get('dist_cfg', {}).get('timeout'))
+        raise
+
+
 def build_runner(cfg):
     """Build the Runner (or ``cfg.runner_type``) after CPU-distributed setup.
 
@@ -209,12 +260,6 @@ def merge_args(parser, cfg, args):
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
-    if args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = None if args.resume == 'auto' else args.resume
-        if cfg.load_from is not None:
-            check_file(parser, cfg.load_from, '--resume checkpoint')
-
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
             parser.error(f'--auto-scale-lr needs `auto_scale_lr = dict('
@@ -222,13 +267,53 @@ def merge_args(parser, cfg, args):
                          f'auto_scale_lr={cfg.get("auto_scale_lr")!r}')
         cfg.auto_scale_lr.enable = True
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(parser, cfg, args)
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = resume_source(parser, cfg, args.resume)
 
     set_dataloader_defaults(
         cfg, ('train_dataloader', 'val_dataloader', 'test_dataloader'),
         pin_memory=not args.no_pin_memory,
         persistent_workers=not args.no_persistent_workers)
+    add_reliability_hooks(cfg, training=True,
+                          strict_load=not args.no_strict_load)
+
+
+def resume_source(parser, cfg, resume):
+    """The checkpoint ``--resume`` resumes from.
+
+    ``auto``: the newest readable checkpoint of ``cfg.work_dir`` (unreadable
+    newer ones are skipped with a warning); none is an error. A given path
+    must be a readable checkpoint; otherwise the error names it and the
+    newest readable one before it.
+
+    Args:
+        parser (argparse.ArgumentParser): Parser reporting errors.
+        cfg (mmengine.Config): Config with ``work_dir``.
+        resume (str): ``'auto'`` or a checkpoint path.
+
+    Returns:
+        str: The checkpoint path.
+    """
+    if resume == 'auto':
+        found = find_resumable_checkpoint(cfg.work_dir)
+        if found is None:
+            parser.error(f'--resume: nothing to resume in {cfg.work_dir!r}: '
+                         'no readable checkpoint (last_checkpoint, '
+                         'epoch_*.pth or iter_*.pth). Train without --resume '
+                         'to start from scratch.')
+        return found
+    check_file(parser, resume, '--resume checkpoint')
+    problem = checkpoint_problem(osp.expanduser(resume))
+    if problem is not None:
+        previous = previous_readable_checkpoint(osp.expanduser(resume))
+        parser.error(f'--resume checkpoint {resume!r} is unreadable '
+                     f'({problem}); ' +
+                     (f'the newest readable checkpoint before it is '
+                      f'{previous!r}' if previous else
+                      'there is no readable checkpoint before it'))
+    return resume
 
 
 def main(argv=None):
@@ -240,7 +325,8 @@ def main(argv=None):
     parser, args = parse_args(argv)
     cfg = load_config(parser, args)
     merge_args(parser, cfg, args)
-    build_runner(cfg).train()
+    runner = build_runner(cfg)
+    run_reporting_stalls(cfg, runner.train)
 
 
 if __name__ == '__main__':

@@ -26,6 +26,10 @@ _RANK_ENV = {
             'OMPI_COMM_WORLD_LOCAL_RANK'),
 }
 DEFAULT_MASTER_PORT = '29500'
+# Collective timeout of CPU (gloo) jobs unless `env_cfg.dist_cfg.timeout`
+# says otherwise: long enough for a validation pass or a checkpoint write
+# on one rank while the others wait, far below torch's 30 minutes.
+DEFAULT_CPU_TIMEOUT = 600
 
 
 def _read_rank_env(launcher):
@@ -102,7 +106,10 @@ def prepare_cpu_distributed(cfg, launcher):
     accelerator (CUDA, NPU, MLU, MUSA, MPS): mmengine's own path applies.
     Otherwise it
 
-    - sets ``cfg.env_cfg.dist_cfg.backend = 'gloo'``;
+    - sets ``cfg.env_cfg.dist_cfg.backend = 'gloo'`` and, unless set,
+      ``cfg.env_cfg.dist_cfg.timeout = DEFAULT_CPU_TIMEOUT`` (600 s): the
+      seconds a collective waits for a stopped or dead process before the
+      job fails;
     - initialises the gloo process group from the launcher's environment
       variables, unless a process group already exists;
     - sets ``cfg.model_wrapper_cfg`` to ``MMDistributedDataParallel`` with
@@ -126,9 +133,14 @@ def prepare_cpu_distributed(cfg, launcher):
     if cfg.env_cfg.get('dist_cfg') is None:
         cfg.env_cfg.dist_cfg = dict()
     cfg.env_cfg.dist_cfg.backend = 'gloo'
+    timeout = cfg.env_cfg.dist_cfg.get('timeout')
+    if timeout is None:
+        timeout = cfg.env_cfg.dist_cfg.timeout = DEFAULT_CPU_TIMEOUT
+    elif not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f'env_cfg.dist_cfg.timeout={timeout!r}: expected '
+                         'the collective timeout in seconds (> 0)')
     if not is_distributed():
-        init_gloo_process_group(
-            launcher, timeout=cfg.env_cfg.dist_cfg.get('timeout'))
+        init_gloo_process_group(launcher, timeout=timeout)
 
     wrapper_cfg = cfg.get('model_wrapper_cfg')
     if wrapper_cfg is None:

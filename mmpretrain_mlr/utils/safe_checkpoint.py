@@ -17,7 +17,9 @@ This module keeps ``weights_only=True`` and instead
    :func:`load_from_local_safe`, which loads with ``weights_only=True`` and
    turns a refusal into an :class:`UnsafeCheckpointError` that names the file,
    the refused global and how to allowlist it. It never retries with
-   ``weights_only=False``.
+   ``weights_only=False``, nor suggests it. An empty, truncated or
+   otherwise unreadable file gives a :class:`CorruptCheckpointError` naming
+   it.
 """
 import os.path as osp
 import pickle
@@ -27,6 +29,8 @@ import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from .resume_checkpoint import checkpoint_problem, previous_readable_checkpoint
 
 try:  # numpy 2.x, where `numpy.core` is a deprecated alias
     from numpy._core import multiarray as _np_multiarray
@@ -48,6 +52,7 @@ _NUMPY_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
 
 _REFUSED_PATTERNS = (
     r'GLOBAL (\S+) was not an allowed global',
+    r'unsupported GLOBAL (\S+) whose module',
     r"but got <class '([^']+)'>",
     r'unrecognized function (\S+)',
     r'(builtins\.getattr\(.*?\))',
@@ -57,6 +62,10 @@ _REFUSED_PATTERNS = (
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds a Python object outside the weights-only allowlist.
     """
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file is empty, truncated or not a checkpoint at all."""
 
 
 def restricted_getattr(obj, name):
@@ -113,11 +122,20 @@ def _describe_refusal(message):
     """Split torch's weights-only error into (refused global, detail).
 
     torch wraps the unpickler's reason in advice to retry with
-    ``weights_only=False``; only the reason itself is kept.
+    ``weights_only=False`` and a link to its documentation; only the reason
+    itself is kept.
     """
     detail = re.search(r'WeightsUnpickler error:\s*(.*?)\s*(Check the '
                        r'documentation|$)', message, re.S)
-    detail = detail.group(1) if detail else message
+    if detail:
+        detail = detail.group(1)
+    else:  # PyTorch >= 2.9: the reason is a paragraph of its own
+        paragraphs = [p.strip() for p in re.split(r'\n\s*\n', message)]
+        detail = ' '.join(
+            p for p in paragraphs if p and 'weights_only' not in p
+            and not p.startswith(('Weights only load failed',
+                                  'Check the documentation')))
+        detail = detail or message
     for pattern in _REFUSED_PATTERNS:
         match = re.search(pattern, detail)
         if match:
@@ -153,7 +171,10 @@ def load_from_local_safe(filename, map_location=None):
     Raises:
         FileNotFoundError: If ``filename`` is not a file.
         UnsafeCheckpointError: If the file holds an object outside the
-            allowlist.
+            allowlist (the message names it).
+        CorruptCheckpointError: If the file is empty, truncated or
+            otherwise unreadable (the message names the file and the newest
+            readable checkpoint before it in the same folder).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -163,17 +184,40 @@ def load_from_local_safe(filename, map_location=None):
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        refused, detail = _describe_refusal(str(err))
+    except Exception as err:  # noqa: B902  (re-raised, with the file name)
+        problem = checkpoint_problem(filename)
+        if problem is None and isinstance(err, pickle.UnpicklingError) and \
+                'Weights only load failed' in str(err):
+            _raise_refusal(filename, err)
+        previous = previous_readable_checkpoint(filename)
+        raise CorruptCheckpointError(
+            f'Checkpoint file {filename!r} cannot be read: '
+            f'{problem or f"{type(err).__name__}: {err}"}. It was probably '
+            'cut short while being written or copied.'
+            + (f' The newest readable checkpoint before it is {previous!r}.'
+               if previous else '')) from err
+
+
+def _raise_refusal(filename, err):
+    """Raise :class:`UnsafeCheckpointError` for torch's refusal ``err``."""
+    refused, detail = _describe_refusal(str(err))
+    blocked = re.search(r'whose module (\S+) is blocked', detail)
+    if blocked:
         raise UnsafeCheckpointError(
-            f'Refused to load checkpoint {filename!r}: it contains '
-            f'`{refused}`, which is not on the weights-only allowlist '
-            '(mmpretrain_mlr always loads with torch.load(weights_only=True); '
-            'unpickling arbitrary objects can execute code). If you trust '
-            'this file, allowlist the object before the checkpoint is loaded '
-            '(e.g. in a module named in your config\'s `custom_imports`):\n'
-            f'    import torch\n{_allowlist_hint(refused)}\n'
+            f'Refused to load checkpoint {filename!r}: it calls '
+            f'`{refused}`; torch blocks the module `{blocked.group(1)}` '
+            'outright, because loading it runs code on this machine. No '
+            'model checkpoint needs it: do not use this file. '
             f'Reason given by torch.load: {detail}') from None
+    raise UnsafeCheckpointError(
+        f'Refused to load checkpoint {filename!r}: it contains '
+        f'`{refused}`, which is not on the weights-only allowlist '
+        '(mmpretrain_mlr always loads with torch.load(weights_only=True); '
+        'unpickling arbitrary objects can execute code). If you trust '
+        'this file, allowlist the object before the checkpoint is loaded '
+        '(e.g. in a module named in your config\'s `custom_imports`):\n'
+        f'    import torch\n{_allowlist_hint(refused)}\n'
+        f'Reason given by torch.load: {detail}') from None
 
 
 def register_safe_checkpoint_loading():

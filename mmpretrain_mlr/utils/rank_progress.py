@@ -1,0 +1,137 @@
+"""Which process of a distributed job stopped.
+
+Every rank keeps a heartbeat (a background thread writing the time every
+second) and its last stage and iteration in the process group's key-value
+store. When a collective times out, the ranks still running read these
+entries and name the rank whose heartbeat stopped: a process that is
+stopped (SIGSTOP, swapped out, stuck in a debugger) or dead.
+"""
+import threading
+import time
+from typing import Optional
+
+import torch.distributed as torch_dist
+
+_HEARTBEAT = 'mmpretrain_mlr/heartbeat/{}'
+_PROGRESS = 'mmpretrain_mlr/progress/{}'
+_started = set()
+
+
+class StalledRankError(RuntimeError):
+    """A collective operation timed out because a process stopped."""
+
+
+def _store():
+    """The default process group's store, or None outside a job."""
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return None
+    try:
+        return torch_dist.distributed_c10d._get_default_store()
+    except (AttributeError, RuntimeError, ValueError):
+        return None
+
+
+def start_heartbeat(interval: float = 1.0) -> bool:
+    """Start this rank's heartbeat thread (once per process group).
+
+    Args:
+        interval (float): Seconds between beats. Defaults to 1.
+
+    Returns:
+        bool: Whether a heartbeat runs (False outside a distributed job).
+    """
+    store = _store()
+    if store is None:
+        return False
+    rank = torch_dist.get_rank()
+    if id(store) in _started:
+        return True
+    _started.add(id(store))
+
+    def beat():
+        while True:
+            try:
+                store.set(_HEARTBEAT.format(rank), f'{time.time():.3f}')
+            except Exception:  # noqa: B902  store gone: the job is ending
+                return
+            time.sleep(interval)
+
+    threading.Thread(target=beat, name='rank-heartbeat', daemon=True).start()
+    return True
+
+
+def publish_progress(stage: str, step: int) -> None:
+    """Record this rank's stage and iteration (no-op outside a job).
+
+    Args:
+        stage (str): E.g. ``'train'`` or ``'val'``.
+        step (int): The iteration the rank is at.
+    """
+    store = _store()
+    if store is not None:
+        store.set(_PROGRESS.format(torch_dist.get_rank()), f'{stage} {step}')
+
+
+def _read(store, key: str) -> Optional[str]:
+    try:
+        return store.get(key).decode() if store.check([key]) else None
+    except RuntimeError:
+        return None
+
+
+def describe_stalled_ranks(max_age: float = 5.0) -> Optional[str]:
+    """Name the ranks whose heartbeat is older than ``max_age`` seconds.
+
+    Args:
+        max_age (float): Heartbeat age, in seconds, that counts as stalled.
+            Defaults to 5.
+
+    Returns:
+        str | None: E.g. ``'rank 1 (no heartbeat for 21 s; last at train
+        iteration 3)'``, or None when no rank looks stalled.
+    """
+    store = _store()
+    if store is None:
+        return None
+    now, parts = time.time(), []
+    for rank in range(torch_dist.get_world_size()):
+        beat = _read(store, _HEARTBEAT.format(rank))
+        age = None if beat is None else now - float(beat)
+        if age is not None and age <= max_age:
+            continue
+        progress = _read(store, _PROGRESS.format(rank))
+        where = f'; last at {progress.replace(" ", " iteration ")}' \
+            if progress else ''
+        parts.append(f'rank {rank} (' + (
+            'no heartbeat at all' if age is None else
+            f'no heartbeat for {age:.0f} s') + f'{where})')
+    return ', '.join(parts) or None
+
+
+def is_collective_timeout(err: BaseException) -> bool:
+    """Whether ``err`` reads like a collective that timed out or lost a
+    peer (gloo / NCCL wording)."""
+    text = str(err).lower()
+    return isinstance(err, RuntimeError) and any(
+        word in text for word in ('timed out', 'timeout', 'connection closed',
+                                  'connection reset', 'watchdog'))
+
+
+def raise_if_stalled(err: BaseException, timeout=None) -> None:
+    """Re-raise a collective timeout as :class:`StalledRankError` naming the
+    stopped rank(s); return for any other error.
+
+    Args:
+        err (BaseException): The error a distributed run ended with.
+        timeout (float, optional): The collective timeout, for the message.
+    """
+    if not (_store() is not None and is_collective_timeout(err)):
+        return
+    stalled = describe_stalled_ranks()
+    waited = f' after {timeout} s (env_cfg.dist_cfg.timeout)' \
+        if timeout else ''
+    raise StalledRankError(
+        f'Rank {torch_dist.get_rank()}: a collective operation timed out'
+        f'{waited}: ' + (f'{stalled} stopped responding' if stalled else
+                         'another process stopped responding') +
+        f'. Ending the job. Original error: {err}') from err
