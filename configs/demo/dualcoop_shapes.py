@@ -1,23 +1,22 @@
-# DualCoOp on the embedded shapes data under partial labels (p = 0.5), with
-# a tiny randomly initialised CLIP: trains on 2 CPU cores in a few minutes,
-# downloads nothing. Only the prompt contexts train; the random CLIP towers
-# stay frozen, as with real weights.
+# DualCoOp on the embedded shapes data under partial labels (p = 0.5), on
+# the shapes CLIP: a tiny CLIP this project pretrains on captioned shapes
+# scenes (configs/demo/shapes_clip_pretrain.py), built once into the cache
+# on first use (a few minutes on 2 CPU cores), downloaded from nowhere.
+# Only the prompt contexts train; both CLIP towers stay frozen, as with real
+# weights. The same demo on a random CLIP, for contrast:
+#   --cfg-options model.clip.pretrained=None
 _base_ = [
     '../_base_/models/dualcoop_rn101.py',
+    '../_base_/models/shapes_clip.py',
     '../_base_/datasets/shapes_partial.py',
     '../_base_/default_runtime.py',
 ]
 
-tiny_clip = dict(
-    embed_dim=64,
-    vision_cfg=dict(layers=2, width=64, head_width=32, patch_size=8,
-                    image_size=64),
-    text_cfg=dict(context_length=77, vocab_size=49408, width=64, heads=4,
-                  layers=2))
-
 model = dict(
     class_names={{_base_.class_names}},
-    clip=dict(_delete_=True, arch=tiny_clip, pretrained=None),
+    clip=dict(_delete_=True, arch={{_base_.shapes_clip_arch}},
+              pretrained='shapes'),
+    data_preprocessor={{_base_.shapes_clip_preprocessor}},
     prompt_learner=dict(n_ctx=8, class_specific=True),
 )
 

@@ -1,4 +1,5 @@
 """The one place that builds an open_clip model (weights + tokenizer)."""
+import json
 import os.path as osp
 from typing import Callable, Optional, Tuple
 
@@ -28,7 +29,10 @@ def build_open_clip(model_name: str = 'RN50',
             ``'RN101-quickgelu'``, ``'ViT-B-16'``. Ignored when ``arch`` is
             given. Defaults to ``'RN50'``.
         pretrained (str, optional): an open_clip pretrained tag (``'openai'``,
-            ``'laion2b_s34b_b88k'``, ...) or a local checkpoint file (OpenAI's
+            ``'laion2b_s34b_b88k'``, ...), ``'shapes'`` (this project's tiny
+            CLIP pretrained on captioned shapes scenes, built once into
+            ``cache_dir`` when absent; ``arch`` defaults to its own and must
+            equal it) or a local checkpoint file (OpenAI's
             TorchScript ``.pt``, an open_clip state dict or safetensors).
             OpenAI's weights expect QuickGELU: with a local OpenAI file, use a
             ``-quickgelu`` architecture or ``quick_gelu=True``. ``None`` keeps
@@ -37,13 +41,17 @@ def build_open_clip(model_name: str = 'RN50',
             of ``open_clip.CLIP`` (``embed_dim``, ``vision_cfg``,
             ``text_cfg``), e.g. for tiny test models. Defaults to None.
         quick_gelu (bool): force QuickGELU activations. Defaults to False.
-        cache_dir (str, optional): where open_clip caches downloaded weights.
+        cache_dir (str, optional): where open_clip caches downloaded weights
+            and where the shapes CLIP is kept (default: see
+            :func:`~.shapes_clip.default_cache_dir`).
 
     Returns:
         tuple: ``(model, tokenizer)``; the model is in eval mode, fp32.
     """
     import open_clip
 
+    if pretrained == 'shapes':
+        arch, pretrained = _shapes_clip(arch, quick_gelu, cache_dir)
     if pretrained is not None and _looks_like_path(pretrained) \
             and not osp.isfile(pretrained):
         raise FileNotFoundError(
@@ -71,3 +79,29 @@ def build_open_clip(model_name: str = 'RN50',
             cache_dir=cache_dir)
         tokenizer = open_clip.get_tokenizer(model_name)
     return model.float().eval(), tokenizer
+
+
+def _canonical(value):
+    """A dict / list value with tuples as lists, for comparing configs."""
+    return json.loads(json.dumps(value))
+
+
+def _shapes_clip(arch: Optional[dict], quick_gelu: bool,
+                 cache_dir: Optional[str]) -> Tuple[dict, str]:
+    """``(arch, file)`` of the shapes CLIP, checking a given ``arch``."""
+    from .shapes_clip import RECIPE, load_recipe, recipe_arch, \
+        shapes_clip_file
+
+    recipe = load_recipe()
+    expected = recipe_arch(recipe)
+    if arch is not None and _canonical(dict(arch)) != _canonical(expected):
+        raise ValueError(
+            f"clip.arch={dict(arch)} differs from the architecture of "
+            f"pretrained='shapes' ({RECIPE}: model.clip.arch={expected}); "
+            "take `shapes_clip_arch` from configs/_base_/models/shapes_clip.py")
+    expected_gelu = recipe.model.clip.get('quick_gelu', False)
+    if quick_gelu != expected_gelu:
+        raise ValueError(
+            f"clip.quick_gelu={quick_gelu}: pretrained='shapes' was trained "
+            f'with quick_gelu={expected_gelu}')
+    return expected, shapes_clip_file(cache_dir)

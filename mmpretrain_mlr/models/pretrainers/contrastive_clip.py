@@ -7,7 +7,7 @@ from mmengine.model import BaseModel
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..clip import CLIPTextEncoder, build_open_clip
+from ..clip import build_open_clip
 
 
 @MODELS.register_module()
@@ -19,9 +19,11 @@ class ContrastiveCLIP(BaseModel):
     image i should match caption i. With ``false_negative_aware=True``,
     identical captions in a batch count as matches of each other's images
     instead of as negatives. The temperature is CLIP's learnable
-    ``logit_scale`` (capped at 100 as in open_clip). Captions are encoded
-    with :class:`CLIPTextEncoder` (``truncate=True``: each batch is cut to
-    its longest caption, which leaves the embeddings unchanged).
+    ``logit_scale`` (capped at 100 as in open_clip). Each batch of captions
+    is cut to its longest caption before the text transformer (as
+    :class:`CLIPTextEncoder` with ``truncate=True``): the transformer is
+    causal and pooled at the end-of-text token, so the embeddings are those
+    of the full context, at a fraction of the cost.
 
     In a distributed run each process contrasts its own batch (no
     gathering across processes).
@@ -51,23 +53,37 @@ class ContrastiveCLIP(BaseModel):
         data_preprocessor.setdefault('type', 'mmpretrain.ClsDataPreprocessor')
         super().__init__(init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
-        clip_model, tokenizer = build_open_clip(**clip)
+        clip_model, self.tokenizer = build_open_clip(**clip)
         self.clip = clip_model.train()
-        # shares the text tower's modules (checkpoints list them under both
-        # names); the encoder freezes what it gets, so the whole model is
-        # made trainable again afterwards
-        self.text_encoder = CLIPTextEncoder(clip_model=clip_model,
-                                     tokenizer=tokenizer, truncate=True)
-        self.clip.requires_grad_(True)
+        if getattr(clip_model, 'text_pool_type', 'argmax') != 'argmax':
+            raise NotImplementedError(
+                'ContrastiveCLIP needs a text tower pooled at the end-of-text '
+                "token (text_pool_type='argmax'), got "
+                f'{clip_model.text_pool_type!r}')
         self.loss_module = MODELS.build(loss)
         self.false_negative_aware = false_negative_aware
         self.max_logit_scale = max_logit_scale
+
+    def encode_captions(self, captions: List[str]) -> torch.Tensor:
+        """[B] captions -> [B, D] embeddings (not normalised)."""
+        c = self.clip
+        tokens = self.tokenizer(list(captions)).to(
+            c.token_embedding.weight.device)  # [B, context_length]
+        eot = tokens.argmax(dim=-1)  # [B], the end-of-text id is the largest
+        length = int(eot.max()) + 1
+        x = c.token_embedding(tokens[:, :length])  # [B, L, W]
+        x = x + c.positional_embedding[:length]
+        x = c.transformer(x, attn_mask=c.attn_mask[:length, :length])
+        x = c.ln_final(x)[torch.arange(x.shape[0]), eot]  # [B, W]
+        if isinstance(c.text_projection, torch.nn.Linear):
+            return c.text_projection(x)
+        return x @ c.text_projection  # [B, D]
 
     def encode(self, images: torch.Tensor, captions: List[str]):
         """Returns L2-normalised image [B, D] and caption [B, D]
         embeddings."""
         image_embeds = F.normalize(self.clip.encode_image(images), dim=-1)
-        text_embeds = F.normalize(self.text_encoder.encode_texts(captions), dim=-1)
+        text_embeds = F.normalize(self.encode_captions(captions), dim=-1)
         return image_embeds, text_embeds
 
     def forward(self,
