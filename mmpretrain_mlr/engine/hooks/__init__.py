@@ -11,3 +11,4 @@ from .strict_load import StrictLoadHook  # noqa: F401
 from .observed_label_check import (NoKnownLabelsError,  # noqa: F401
                                    ObservedLabelCheckHook)
 from .rank_progress import RankProgressHook  # noqa: F401
+from .epoch_summary import EpochSummaryHook  # noqa: F401

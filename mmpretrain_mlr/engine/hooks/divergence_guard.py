@@ -70,7 +70,9 @@ class DivergenceGuardHook(Hook):
                   if p.requires_grad or not trainable_only)
         bad = _first_non_finite(params)
         if bad is None and not trainable_only:
-            bad = _first_non_finite(model.named_buffers())
+            # persistent buffers only: a causal attention mask (-inf by
+            # design) is not model state
+            bad = _first_non_finite(model.state_dict().items())
         return bad
 
     def _fail(self, runner, what: str) -> None:

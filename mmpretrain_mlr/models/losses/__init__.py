@@ -8,7 +8,9 @@ from .info_nce import SymmetricInfoNCELoss
 from .large_loss import LargeLossLoss
 from .masked_asl import MaskedAsymmetricLoss
 from .masked_bce import MaskedBCELoss
+from .multimodal_contrastive import MultimodalContrastiveLoss
 from .partial_bce import PartialBCELoss
+from .region_distillation import RegionDistillationLoss
 from .role import ROLELoss
 from .splc import SPLCLoss
 from .stateful import EpochDependentLoss
@@ -18,5 +20,6 @@ __all__ = [
     'ExpectedPositiveRegularizationLoss', 'HillLoss', 'MaskedAsymmetricLoss',
     'MaskedBCELoss', 'PartialBCELoss', 'EpochDependentLoss',
     'EntropyMaximizationAPLLoss', 'LargeLossLoss', 'ROLELoss', 'SPLCLoss',
-    'SymmetricInfoNCELoss'
+    'SymmetricInfoNCELoss', 'MultimodalContrastiveLoss',
+    'RegionDistillationLoss'
 ]

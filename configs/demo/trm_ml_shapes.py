@@ -1,0 +1,36 @@
+# TRM-ML on the embedded shapes data under partial labels (p = 0.5), on the
+# shapes CLIP (built once into the cache on first use). Both CLIP towers
+# stay frozen; the category queries, the cross-attention block, the MLP and
+# the logit scale train. Pseudo-labels start after the first epoch.
+#   python tools/train.py configs/demo/trm_ml_shapes.py
+# p = 0.1: --cfg-options train_dataloader.dataset.label_protocol.p=0.1
+_base_ = [
+    '../_base_/models/trm_ml_rn101.py',
+    '../_base_/models/shapes_clip.py',
+    '../_base_/datasets/shapes_partial.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    class_names={{_base_.class_names}},
+    clip=dict(_delete_=True, arch={{_base_.shapes_clip_arch}},
+              pretrained='shapes'),
+    data_preprocessor={{_base_.shapes_clip_preprocessor}},
+)
+
+optim_wrapper = dict(
+    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=5e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=12),
+]
+train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(save_best='multi-label/mAP', rule='greater'))
+custom_hooks = [dict(type='SetEpochHook'), dict(type='EpochSummaryHook')]
+randomness = dict(seed=0)

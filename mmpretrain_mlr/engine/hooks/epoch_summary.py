@@ -1,0 +1,42 @@
+"""Log what modules with per-epoch state report at the end of an epoch."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+
+@HOOKS.register_module()
+class EpochSummaryHook(Hook):
+    """After every training epoch, call ``summarise_epoch()`` on each
+    submodule of the model that has it (TRM-ML's head: its prototypes are
+    checked to agree on every process, then it returns the epoch's
+    pseudo-label numbers and precision). Every process calls it (the
+    checks and sums are collective); the figures are written to the log
+    and, through the visualizer, to ``scalars.json`` and any visualizer
+    backend, as ``<prefix>/<name>`` at step = the epoch (1-based).
+
+    Runs before ``CheckpointHook``, so a failed check leaves no checkpoint
+    of the epoch.
+
+    Args:
+        prefix (str): prefix of the logged names. Defaults to 'train'.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, prefix: str = 'train') -> None:
+        self.prefix = prefix
+
+    def after_train_epoch(self, runner) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        scalars = {}
+        for name, module in model.named_modules():
+            if callable(getattr(module, 'summarise_epoch', None)):
+                for key, value in module.summarise_epoch().items():
+                    scalars[f'{self.prefix}/{key}'] = float(value)
+        if not scalars:
+            return
+        epoch = runner.epoch + 1
+        runner.logger.info(f'Epoch {epoch} summary: ' + '  '.join(
+            f'{k}: {v:.4g}' for k, v in scalars.items()))
+        runner.visualizer.add_scalars(scalars, step=epoch)
