@@ -16,7 +16,8 @@ from mmpretrain.registry import DATASETS, MODELS
 import mmpretrain_mlr  # noqa: F401  (registers the components)
 from mmpretrain_mlr.datasets import resolve_class_names
 from tests.datasets.fixtures_coco_voc import write_coco, write_voc
-from tests.datasets.fixtures_nus_vg_cub import write_cub, write_nus_wide
+from tests.datasets.fixtures_nus_vg_cub import (write_cub, write_nus_wide,
+                                                write_visual_genome)
 from tests.models.conftest import RN_ARCH
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
@@ -32,7 +33,21 @@ CASES = {
     'single_positive/resnet50_coco.py': lambda tmp: write_coco(tmp) or tmp,
     'single_positive/resnet50_nuswide.py': write_nus_wide,
     'single_positive/resnet50_cub.py': write_cub,
+    'trm_ml/coco.py': lambda tmp: write_coco(tmp) or tmp,
+    'trm_ml/coco_resnet50.py': lambda tmp: write_coco(tmp) or tmp,
+    'trm_ml/voc07.py': lambda tmp: write_voc(tmp, 'VOC2007'),
+    'trm_ml/nuswide.py': write_nus_wide,
+    'trm_ml/cub.py': write_cub,
+    'trm_ml/vg200.py': lambda tmp: write_vg200(tmp),
 }
+
+
+def write_vg200(root):
+    """The VG fixture with its names file under the configs' name."""
+    write_visual_genome(root)
+    (root / 'vg200_classes.txt').write_text(
+        (root / 'vg_classes.txt').read_text())
+    return root
 
 
 def shrink_pipeline(pipeline):
@@ -50,6 +65,9 @@ def tiny_config(name, data_root):
         loader = cfg[key]
         loader.update(batch_size=2, num_workers=0, persistent_workers=False)
         loader.dataset.data_root = str(data_root)
+        if isinstance(loader.dataset.get('classes'), str):  # a names file
+            loader.dataset.classes = osp.join(
+                str(data_root), osp.basename(loader.dataset.classes))
         shrink_pipeline(loader.dataset.pipeline)
     return cfg
 
@@ -63,6 +81,10 @@ def check_vocabulary_spec(cfg, data_root, classes):
     if isinstance(spec, dict):
         spec.data_root = str(data_root)
         assert resolve_class_names(spec) == list(classes)
+    elif spec.endswith('.txt'):  # a names file under the data root
+        names = resolve_class_names(osp.join(str(data_root),
+                                             osp.basename(spec)))
+        assert names == list(classes)
     else:  # a dataset type: its default names (the real vocabulary)
         assert len(resolve_class_names(spec)) >= len(classes)
 
@@ -73,6 +95,10 @@ def adapt_model(cfg, classes):
     if model.type == 'CLIPPromptClassifier':
         model.class_names = list(classes)
         model.clip = dict(arch=RN_ARCH, quick_gelu=True, pretrained=None)
+        if model.image_encoder.type == 'ProjectedBackbone':
+            model.image_encoder.backbone.update(depth=18, init_cfg=None)
+            model.image_encoder.update(in_channels=512,
+                                       embed_dim=RN_ARCH['embed_dim'])
     else:
         model.backbone.update(depth=18, init_cfg=None)
         model.head.update(num_classes=len(classes), in_channels=512)
