@@ -5,12 +5,8 @@
 # NUM_PROCS is the number of processes on this node (GPUs, or CPU processes
 # on a machine without GPUs, which then use the gloo backend).
 # Environment: NNODES (1), NODE_RANK (0), PORT (29500),
-# MASTER_ADDR (127.0.0.1), PYTHON (python),
-# TORCH_ELASTIC_SHUTDOWN_TIMEOUT (10): seconds torchrun waits for the other
-# processes to exit after one failed (e.g. on a collective timeout) before
-# it kills them; a stopped process only ends that way.
+# MASTER_ADDR (127.0.0.1), PYTHON (python).
 set -e
-export TORCH_ELASTIC_SHUTDOWN_TIMEOUT="${TORCH_ELASTIC_SHUTDOWN_TIMEOUT:-10}"
 
 SCRIPT=$1
 NUM_PROCS=$2

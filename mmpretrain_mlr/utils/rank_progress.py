@@ -1,14 +1,19 @@
 """Which process of a distributed job stopped.
 
-Every rank keeps a heartbeat (a background thread writing the time every
-second) and its last stage and iteration in the process group's key-value
-store. When a collective times out, the ranks still running read these
-entries and name the rank whose heartbeat stopped: a process that is
-stopped (SIGSTOP, swapped out, stuck in a debugger) or dead.
+Every rank keeps a heartbeat (a background thread writing the time, its
+host name and process id every second) and its last stage and iteration in
+the process group's key-value store. When a collective times out, the ranks
+still running read these entries and name the rank whose heartbeat stopped:
+a process that is stopped (SIGSTOP, swapped out, stuck in a debugger) or
+dead. A stopped process on the same machine is then killed, so that the
+launcher (torchrun, srun) ends the job at once instead of waiting for it.
 """
+import os
+import signal
+import socket
 import threading
 import time
-from typing import Optional
+from typing import List, Optional
 
 import torch.distributed as torch_dist
 
@@ -51,7 +56,8 @@ def start_heartbeat(interval: float = 1.0) -> bool:
     def beat():
         while True:
             try:
-                store.set(_HEARTBEAT.format(rank), f'{time.time():.3f}')
+                store.set(_HEARTBEAT.format(rank), f'{time.time():.3f} '
+                          f'{socket.gethostname()} {os.getpid()}')
             except Exception:  # noqa: B902  store gone: the job is ending
                 return
             time.sleep(interval)
@@ -79,33 +85,76 @@ def _read(store, key: str) -> Optional[str]:
         return None
 
 
-def describe_stalled_ranks(max_age: float = 5.0) -> Optional[str]:
-    """Name the ranks whose heartbeat is older than ``max_age`` seconds.
+def find_stalled_ranks(max_age: float = 5.0) -> List[dict]:
+    """The ranks whose heartbeat is older than ``max_age`` seconds.
 
     Args:
         max_age (float): Heartbeat age, in seconds, that counts as stalled.
             Defaults to 5.
 
     Returns:
-        str | None: E.g. ``'rank 1 (no heartbeat for 21 s; last at train
-        iteration 3)'``, or None when no rank looks stalled.
+        list[dict]: ``rank``, ``age`` (None: never beat), ``host``, ``pid``
+        and ``progress`` (e.g. ``'train 12'``) of each stalled rank.
     """
     store = _store()
     if store is None:
-        return None
-    now, parts = time.time(), []
+        return []
+    now, stalled = time.time(), []
     for rank in range(torch_dist.get_world_size()):
         beat = _read(store, _HEARTBEAT.format(rank))
-        age = None if beat is None else now - float(beat)
-        if age is not None and age <= max_age:
-            continue
-        progress = _read(store, _PROGRESS.format(rank))
-        where = f'; last at {progress.replace(" ", " iteration ")}' \
-            if progress else ''
-        parts.append(f'rank {rank} (' + (
-            'no heartbeat at all' if age is None else
-            f'no heartbeat for {age:.0f} s') + f'{where})')
+        stamp, host, pid = beat.split() if beat else (None, None, None)
+        age = None if stamp is None else now - float(stamp)
+        if age is None or age > max_age:
+            stalled.append(dict(
+                rank=rank, age=age, host=host,
+                pid=None if pid is None else int(pid),
+                progress=_read(store, _PROGRESS.format(rank))))
+    return stalled
+
+
+def describe_stalled_ranks(max_age: float = 5.0) -> Optional[str]:
+    """Name the ranks whose heartbeat is older than ``max_age`` seconds.
+
+    Args:
+        max_age (float): See :func:`find_stalled_ranks`. Defaults to 5.
+
+    Returns:
+        str | None: E.g. ``'rank 1 (no heartbeat for 21 s; last at train
+        iteration 3)'``, or None when no rank looks stalled.
+    """
+    parts = []
+    for entry in find_stalled_ranks(max_age):
+        where = f'; last at {entry["progress"].replace(" ", " iteration ")}' \
+            if entry['progress'] else ''
+        beat = 'no heartbeat at all' if entry['age'] is None else \
+            f'no heartbeat for {entry["age"]:.0f} s'
+        parts.append(f'rank {entry["rank"]} ({beat}{where})')
     return ', '.join(parts) or None
+
+
+def kill_local_stalled_ranks(max_age: float = 5.0) -> List[int]:
+    """SIGKILL the stalled ranks that run on this machine.
+
+    A stopped process ignores SIGTERM, so launchers wait their shutdown
+    grace period (torchrun: 30 s) before killing it; the job is failing
+    anyway, so it is ended now.
+
+    Args:
+        max_age (float): See :func:`find_stalled_ranks`. Defaults to 5.
+
+    Returns:
+        list[int]: The ranks killed.
+    """
+    killed = []
+    for entry in find_stalled_ranks(max_age):
+        if entry['host'] == socket.gethostname() and entry['pid'] and \
+                entry['pid'] != os.getpid():
+            try:
+                os.kill(entry['pid'], signal.SIGKILL)
+                killed.append(entry['rank'])
+            except (ProcessLookupError, PermissionError):
+                pass
+    return killed
 
 
 def is_collective_timeout(err: BaseException) -> bool:
@@ -128,10 +177,13 @@ def raise_if_stalled(err: BaseException, timeout=None) -> None:
     if not (_store() is not None and is_collective_timeout(err)):
         return
     stalled = describe_stalled_ranks()
+    killed = kill_local_stalled_ranks()
     waited = f' after {timeout} s (env_cfg.dist_cfg.timeout)' \
         if timeout else ''
+    ended = f' Killed the stalled rank(s) {killed} on this machine.' \
+        if killed else ''
     raise StalledRankError(
         f'Rank {torch_dist.get_rank()}: a collective operation timed out'
         f'{waited}: ' + (f'{stalled} stopped responding' if stalled else
                          'another process stopped responding') +
-        f'. Ending the job. Original error: {err}') from err
+        f'. Ending the job.{ended} Original error: {err}') from err
