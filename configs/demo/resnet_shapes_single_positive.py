@@ -34,7 +34,7 @@ default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(save_best={{_base_.best_metric}}, rule='greater'))
 custom_hooks = [
-    dict(type='LossEpochHook'),  # epoch-dependent losses (LL, SPLC, APL)
+    dict(type='SetEpochHook'),  # epoch-dependent losses (LL, SPLC, APL)
     dict(type='BestAndLastHook', metric={{_base_.best_metric}},
          selection_split={{_base_.selection_split}})
 ]

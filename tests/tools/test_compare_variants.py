@@ -1,16 +1,18 @@
-"""compare_losses.py: every preset builds, and the child configs it writes
-swap exactly the loss (and the label protocol for the upper bound)."""
+"""compare_variants.py: every preset builds, the child configs swap exactly
+what a variant names, command-line variants parse as --cfg-options, and
+runs are summarised from their scalars.json records."""
 import importlib
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'configs', 'demo', 'resnet_shapes_single_positive.py')
+TRM_DEMO = osp.join(REPO, 'configs', 'demo', 'trm_ml_shapes.py')
+DUALCOOP_DEMO = osp.join(REPO, 'configs', 'demo', 'dualcoop_shapes.py')
 
 
 @pytest.fixture(scope='module')
@@ -18,12 +20,13 @@ def script():
     import sys
     sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
     try:
-        yield importlib.import_module('compare_losses')
+        yield importlib.import_module('compare_variants')
     finally:
         sys.path.remove(osp.join(REPO, 'tools', 'analysis_tools'))
 
 
 def test_training_set_stats_of_the_demo(script):
+    from mmengine.config import Config
     num_samples, num_classes, num_pos = script.training_set_stats(
         Config.fromfile(DEMO))
     # 2,000 rendered images, 20 % held out: round(0.2 * 2000) = 400
@@ -31,7 +34,9 @@ def test_training_set_stats_of_the_demo(script):
     assert 1 < num_pos < 6
 
 
-def test_every_preset_builds_from_its_child_config(script, tmp_path):
+def test_every_loss_preset_builds_from_its_child_config(script):
+    from mmengine.config import Config
+    cfg = Config.fromfile(DEMO)
     presets = script.loss_presets(num_samples=1600, num_classes=10,
                                   expected_num_pos=2.8, max_epochs=10)
     assert {'full labels', 'AN', 'ROLE', 'EM', 'EM+APL', 'LL-R', 'LL-Ct',
@@ -39,28 +44,76 @@ def test_every_preset_builds_from_its_child_config(script, tmp_path):
     # LL's rate reaches (k - 1) / C by the last epoch
     assert presets['LL-R']['delta_rel'] == pytest.approx(1.8 / 10 / 10)
     for name, loss in presets.items():
-        child = tmp_path / 'config.py'
-        child.write_text(script.child_config(DEMO, loss,
-                                             name == 'full labels'))
-        cfg = Config.fromfile(str(child))
-        assert cfg.model.head.loss == loss  # replaced, not merged
-        protocol = cfg.train_dataloader.dataset.label_protocol
+        child = script.child_config(DEMO,
+                                    script.loss_variant(cfg, name, loss))
+        assert child.model.head.loss == loss  # replaced, not merged
+        protocol = child.train_dataloader.dataset.label_protocol
         assert (protocol is None) == (name == 'full labels')
-        MODELS.build(cfg.model.head.loss)
+        MODELS.build(child.model.head.loss)
         if name == 'EM+APL':  # the authors' end-of-epoch inference pass
-            hook = cfg.custom_hooks[-1]
+            hook = child.custom_hooks[-1]
             assert hook.type == 'TrainingSetInferenceHook'
             assert hook.dataloader.dataset.holdout.part == 'train'
             assert not hook.dataloader.sampler.shuffle
-            assert {'LossEpochHook', 'BestAndLastHook'} <= {
-                h.type for h in cfg.custom_hooks}
+            assert {'SetEpochHook', 'BestAndLastHook'} <= {
+                h.type for h in child.custom_hooks}
         if name == 'ROLE':
-            keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
+            keys = child.optim_wrapper.paramwise_cfg.custom_keys
             assert keys['loss_module.label_logits']['lr_mult'] == 10
 
 
-def test_table_format(script):
-    row = dict(loss='AN', best=57.371, best_epoch=5, last=56.08, test=56.43,
-               seconds=74.2)
-    assert script.format_table([row]).splitlines()[-1] == \
-        '| AN | 57.37 (5) | 56.08 | 56.43 | 74 |'
+def test_trm_ablations_and_a_baseline_config(script, tmp_path):
+    args = script.parse_args([
+        TRM_DEMO, '--preset', 'trm_ablation', '--variant', 'DualCoOp',
+        f'_config_={DUALCOOP_DEMO}', 'train_cfg.max_epochs=3'
+    ])
+    variants = script.collect_variants(args)
+    assert list(variants)[0] == 'TRM-ML' and 'DualCoOp' in variants
+    assert variants['DualCoOp']['train_cfg.max_epochs'] == 3
+    full = script.child_config(TRM_DEMO, variants['TRM-ML'])
+    no_proto = script.child_config(
+        TRM_DEMO, variants['w/o prototypes / pseudo-labels'])
+    assert full.model.head.prototypes.type == 'CategoryPrototypes'
+    assert no_proto.model.head.prototypes is None
+    assert no_proto.model.head.distillation == full.model.head.distillation
+    coop = script.child_config(TRM_DEMO, variants['CoOp text side'])
+    assert coop.model.prompt_learner == dict(type='CoOpPromptLearner',
+                                             n_ctx=8)
+    baseline = script.child_config(
+        TRM_DEMO, dict(variants['DualCoOp'], **{script.PROTOCOL_P: 0.1}))
+    assert baseline.model.head.type == 'DualCoOpHead'
+    assert baseline.train_dataloader.dataset.label_protocol.p == 0.1
+    assert baseline.train_cfg.max_epochs == 3
+    baseline.dump(str(tmp_path / 'config.py'))  # a child is written whole
+    with pytest.raises(SystemExit, match='unknown variants'):
+        script.collect_variants(script.parse_args(
+            [TRM_DEMO, '--preset', 'trm_ablation', '--only', 'nothing']))
+
+
+def test_runs_are_summarised_from_their_records(script):
+    records = [
+        {'step': 1, 'multi-label/mAP': 50.0},
+        {'step': 2, 'train/pseudo_pos': 3.0, 'train/pseudo_neg': 40.0,
+         'train/pseudo_pos_precision': 66.7},
+        {'step': 2, 'multi-label/mAP': 61.0},
+        {'step': 3, 'multi-label/mAP': 61.0},
+        {'step': 3, 'lr': 0.1},
+    ]
+    row = script.summarise_run(records, 'multi-label/mAP')
+    assert row == dict(best=61.0, best_epoch=2, last=61.0, pseudo_pos=3.0,
+                       pseudo_neg=40.0, pseudo_pos_precision=66.7)
+    with pytest.raises(RuntimeError, match="no 'ssgrl/mAP'"):
+        script.summarise_run(records, 'ssgrl/mAP')
+
+
+def test_table_format_and_average(script):
+    rows = [dict(variant='AN, p = 0.1', best=57.371, best_epoch=5,
+                 last=56.08, test=56.43, seconds=74.2),
+            dict(variant='AN, p = 0.5', best=60.0, best_epoch=3, last=59.0,
+                 test=58.43, seconds=70.0)]
+    rows.append(script.average_row(rows, 'AN, average'))
+    lines = script.format_table(rows).splitlines()
+    assert lines[0] == ('| variant | val, best (epoch) | val, last | '
+                        'test at best val epoch | time (s) |')
+    assert lines[2] == '| AN, p = 0.1 | 57.37 (5) | 56.08 | 56.43 | 74 |'
+    assert lines[-1] == '| AN, average | 58.69 | 57.54 | 57.43 | 72 |'

@@ -1,0 +1,388 @@
+"""Train one config under a list of named variants and print a table.
+
+A variant is a name and a set of config overrides (what ``--cfg-options``
+takes); the special key ``_config_`` trains another config instead (e.g.
+the baseline a method is compared with). Each variant is an ordinary
+``tools/train.py`` run of a child config (``<work-dir>/<variant>/
+config.py``: the config with the overrides merged), optionally followed
+by ``tools/test.py`` on the checkpoint of the best validation epoch. The
+table gives, per variant, the best and last validation figure of the
+metric, the test figure (``--test``), the pseudo-label figures of the
+last epoch when the model reports them (``EpochSummaryHook``) and the
+time. With ``--ratios``, every variant runs at each known-label ratio p
+of the partial-label protocol, and each variant gets an average row over
+the ratios, the figure the partial-label papers report.
+
+Presets:
+
+- ``losses``: every loss of the incomplete-label family under the
+  config's head, with the full-label upper bound (dataset-dependent loss
+  fields are computed from the training set);
+- ``trm_ablation``: TRM-ML and its ablations (no distillation, no
+  contrastive loss, no prototypes / pseudo-labels, logits distillation,
+  CoOp and DualCoOp text sides).
+
+Examples::
+
+    # the loss family on the single-positive demo (about 20 minutes)
+    python tools/analysis_tools/compare_variants.py \\
+        configs/demo/resnet_shapes_single_positive.py --preset losses \\
+        --test --out losses.md
+    # TRM-ML, its ablations and DualCoOp at two known ratios
+    python tools/analysis_tools/compare_variants.py \\
+        configs/demo/trm_ml_shapes.py --preset trm_ablation \\
+        --variant DualCoOp _config_=configs/demo/dualcoop_shapes.py \\
+        --ratios 0.1 0.5 --out trm_ml.md
+    # a known-ratio sweep of one config, with its average
+    python tools/analysis_tools/compare_variants.py configs/trm_ml/voc07.py \\
+        --variant TRM-ML --ratios 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9
+"""
+import argparse
+import copy
+import glob
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from typing import Dict, List, Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+FULL_LABELS = 'full labels'
+CONFIG_KEY = '_config_'
+PROTOCOL_P = 'train_dataloader.dataset.label_protocol.p'
+
+
+# ----------------------------------------------------------------- presets
+def loss_presets(num_samples: int, num_classes: int, expected_num_pos: float,
+                 max_epochs: int) -> Dict[str, dict]:
+    """The losses compared, as config dicts, by their names in the papers.
+
+    LL's rejection rate grows by ``delta_rel`` per epoch; here it is set so
+    that by the last epoch it reaches the expected fraction of false
+    negatives under assume-negative, ``(k - 1) / C`` for single positives
+    (COCO, k = 2.5, C = 80, 10 epochs: 0.19 %, the published 0.2 %).
+    """
+    per_sample = dict(num_samples=num_samples, num_classes=num_classes)
+    delta_rel = max(expected_num_pos - 1, 0) / num_classes / max_epochs
+    return {
+        FULL_LABELS: dict(type='AssumeNegativeLoss'),
+        'AN': dict(type='AssumeNegativeLoss'),
+        'AN-LS': dict(type='AssumeNegativeLoss', label_smoothing=0.1),
+        'WAN': dict(type='AssumeNegativeLoss', negative_weight='wan'),
+        'EPR': dict(type='ExpectedPositiveRegularizationLoss',
+                    expected_num_pos=expected_num_pos),
+        'ROLE': dict(type='ROLELoss', expected_num_pos=expected_num_pos,
+                     **per_sample),
+        'EM': dict(type='EntropyMaximizationLoss'),
+        'EM+APL': dict(type='EntropyMaximizationAPLLoss',
+                       num_epochs=max_epochs, **per_sample),
+        'LL-R': dict(type='LargeLossLoss', mode='reject',
+                     delta_rel=delta_rel),
+        'LL-Ct': dict(type='LargeLossLoss', mode='correct_temporary',
+                      delta_rel=delta_rel),
+        'LL-Cp': dict(type='LargeLossLoss', mode='correct_permanent',
+                      delta_rel=delta_rel, **per_sample),
+        'Hill': dict(type='HillLoss'),
+        'SPLC': dict(type='SPLCLoss'),
+    }
+
+
+def training_set_stats(cfg: Config) -> tuple:
+    """(N, C, mean positives per image) of the config's training set."""
+    import mmpretrain_mlr  # noqa: F401  (registers the datasets)
+    from mmpretrain.registry import DATASETS
+    init_default_scope('mmpretrain')
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    full = dataset.full_labels
+    return len(dataset), full.shape[1], float((full == 1).sum(1).mean())
+
+
+def training_set_inference_hook(cfg: Config) -> dict:
+    """EM+APL's end-of-epoch pass: the training set, test pipeline."""
+    pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    for step in pipeline:
+        if step['type'] == 'PackInputs':
+            step['algorithm_keys'] = ('observed_label', )
+    dataset = dict(copy.deepcopy(cfg.train_dataloader.dataset),
+                   pipeline=pipeline)
+    return dict(type='TrainingSetInferenceHook', dataloader=dict(
+        batch_size=cfg.test_dataloader.batch_size, num_workers=0,
+        dataset=dataset, sampler=dict(type='DefaultSampler', shuffle=False)))
+
+
+def loss_variant(cfg: Config, name: str, loss: dict) -> dict:
+    """The overrides that train ``cfg`` with ``loss``."""
+    options = {'model.head.loss': dict(_delete_=True, **loss)}
+    if name == FULL_LABELS:
+        options['train_dataloader.dataset.label_protocol'] = None
+    if loss['type'] == 'ROLELoss':
+        # Cole et al. train the label table at 10x the rate, no decay.
+        options['optim_wrapper.paramwise_cfg'] = dict(custom_keys={
+            'loss_module.label_logits': dict(lr_mult=10, decay_mult=0)})
+    if loss['type'] == 'EntropyMaximizationAPLLoss':
+        options['custom_hooks'] = list(cfg.get('custom_hooks', [])) + [
+            training_set_inference_hook(cfg)]
+    return options
+
+
+def losses_preset(cfg: Config) -> Dict[str, dict]:
+    num_samples, num_classes, num_pos = training_set_stats(cfg)
+    print(f'training set: {num_samples} images, {num_classes} classes, '
+          f'{num_pos:.2f} positives per image')
+    presets = loss_presets(num_samples, num_classes, num_pos,
+                           cfg.train_cfg.max_epochs)
+    return {name: loss_variant(cfg, name, loss)
+            for name, loss in presets.items()}
+
+
+def trm_ablation_preset(cfg: Config) -> Dict[str, dict]:
+    """TRM-ML and the ablations of its components."""
+    head = 'model.head.'
+    return OrderedDict([
+        ('TRM-ML', {}),
+        ('w/o distillation', {head + 'distillation': None}),
+        ('w/o contrastive', {head + 'contrastive': None}),
+        ('w/o prototypes / pseudo-labels', {head + 'prototypes': None}),
+        ('logits distillation', {head + 'distillation.mode': 'logits'}),
+        ('CoOp text side', {'model.prompt_learner': dict(
+            _delete_=True, type='CoOpPromptLearner', n_ctx=8)}),
+        ('DualCoOp text side', {'model.prompt_learner': dict(
+            _delete_=True, type='DualCoOpPromptLearner', n_ctx=8,
+            class_specific=True)}),
+    ])
+
+
+PRESETS = dict(losses=losses_preset, trm_ablation=trm_ablation_preset)
+
+
+# ------------------------------------------------------------------- runs
+def child_config(config: str, options: dict) -> Config:
+    """``config`` (or the variant's own ``_config_``) with ``options``
+    merged, as ``--cfg-options`` would."""
+    options = dict(options)
+    cfg = Config.fromfile(options.pop(CONFIG_KEY, config))
+    cfg.merge_from_dict(copy.deepcopy(options))
+    return cfg
+
+
+def run(args: List[str], log_file: str) -> str:
+    """Run a repository tool; return its output, raising on failure."""
+    with open(log_file, 'w') as log:
+        proc = subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        log.write(proc.stdout)
+    if proc.returncode:
+        raise RuntimeError(f'{" ".join(args)} failed (exit '
+                           f'{proc.returncode}); see {log_file}')
+    return proc.stdout
+
+
+def read_scalars(work_dir: str) -> List[dict]:
+    """Every record of the run's scalars.json files."""
+    records = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                          'scalars.json'))):
+        with open(path) as f:
+            records += [json.loads(line) for line in f if line.strip()]
+    return records
+
+
+def summarise_run(records: List[dict], metric: str) -> dict:
+    """Best (and its epoch) and last validation figure of ``metric``, and
+    the pseudo-label figures of the last epoch that reported them."""
+    values = [(r['step'], r[metric]) for r in records if metric in r]
+    if not values:
+        raise RuntimeError(f'the run logged no {metric!r}')
+    best_epoch, best = max(values, key=lambda v: (v[1], -v[0]))
+    row = dict(best=best, best_epoch=best_epoch, last=values[-1][1])
+    pseudo = [r for r in records if 'train/pseudo_pos' in r]
+    if pseudo:
+        last = pseudo[-1]
+        for key in ('pseudo_pos', 'pseudo_neg', 'pseudo_pos_precision',
+                    'pseudo_neg_precision'):
+            if f'train/{key}' in last:
+                row[key] = last[f'train/{key}']
+    return row
+
+
+def read_test_metric(output: str, metric: str) -> float:
+    """The last figure of ``metric`` printed by tools/test.py."""
+    values = re.findall(re.escape(metric) + r':\s*([-\d.]+)', output)
+    if not values:
+        raise RuntimeError(f'tools/test.py printed no {metric!r}')
+    return float(values[-1])
+
+
+def best_checkpoint(run_dir: str, best_epoch: int) -> str:
+    saved = sorted(glob.glob(osp.join(run_dir, 'best_*.pth')))
+    if saved:
+        return saved[-1]
+    return osp.join(run_dir, f'epoch_{best_epoch}.pth')
+
+
+def train_variant(name: str, cfg: Config, run_dir: str, metric: str,
+                  test: bool) -> dict:
+    os.makedirs(run_dir, exist_ok=True)
+    child = osp.join(run_dir, 'config.py')
+    cfg.dump(child)
+    start = time.time()
+    run(['tools/train.py', child, '--work-dir', run_dir],
+        osp.join(run_dir, 'train.log'))
+    row = dict(variant=name, **summarise_run(read_scalars(run_dir), metric))
+    if test:
+        output = run(['tools/test.py', child,
+                      best_checkpoint(run_dir, row['best_epoch']),
+                      '--work-dir', osp.join(run_dir, 'test')],
+                     osp.join(run_dir, 'test.log'))
+        row['test'] = read_test_metric(output, metric)
+    row['seconds'] = time.time() - start
+    return row
+
+
+def average_row(rows: List[dict], name: str) -> dict:
+    """The mean of the numeric figures of ``rows`` (one per ratio)."""
+    average = dict(variant=name)
+    for key in ('best', 'last', 'test', 'seconds'):
+        if all(key in r for r in rows):
+            average[key] = sum(r[key] for r in rows) / len(rows)
+    return average
+
+
+def compare(config: str, variants: Dict[str, dict], work_dir: str,
+            ratios: Optional[List[float]], metric: Optional[str],
+            test: bool) -> List[dict]:
+    rows = []
+    for name, options in variants.items():
+        per_ratio = []
+        for p in ratios or [None]:
+            label = name if p is None else f'{name}, p = {p:g}'
+            run_options = dict(options)
+            if p is not None:
+                run_options[PROTOCOL_P] = p
+            cfg = child_config(config, run_options)
+            run_metric = metric or cfg.default_hooks.checkpoint.get(
+                'save_best')
+            if not run_metric or run_metric == 'auto':
+                raise SystemExit('name the metric with --metric (the '
+                                 'config has no checkpoint.save_best)')
+            run_dir = osp.join(work_dir, re.sub(r'[^\w.+-]', '_', label))
+            row = train_variant(label, cfg, run_dir, run_metric, test)
+            per_ratio.append(row)
+            rows.append(row)
+            print(format_table(rows[-1:], header=len(rows) == 1),
+                  flush=True)
+        if ratios and len(ratios) > 1:
+            rows.append(average_row(per_ratio, f'{name}, average'))
+            print(format_table(rows[-1:], header=False), flush=True)
+    return rows
+
+
+# ------------------------------------------------------------------ table
+COLUMNS = [
+    ('best', 'val, best (epoch)'), ('last', 'val, last'),
+    ('test', 'test at best val epoch'), ('pseudo_pos', 'pseudo +'),
+    ('pseudo_pos_precision', 'precision +'), ('pseudo_neg', 'pseudo -'),
+    ('pseudo_neg_precision', 'precision -'), ('seconds', 'time (s)'),
+]
+
+
+def format_cell(row: dict, key: str) -> str:
+    if key not in row:
+        return ''
+    if key == 'best' and 'best_epoch' in row:
+        return f'{row["best"]:.2f} ({row["best_epoch"]})'
+    if key in ('pseudo_pos', 'pseudo_neg', 'seconds'):
+        return f'{row[key]:.0f}'
+    return f'{row[key]:.2f}'
+
+
+def format_table(rows: List[dict], header: bool = True,
+                 columns: Optional[List[str]] = None) -> str:
+    if columns is None:  # the columns the rows fill
+        columns = [key for key, _ in COLUMNS
+                   if any(key in row for row in rows)]
+    titles = dict(COLUMNS)
+    lines = []
+    if header:
+        lines += ['| variant | ' + ' | '.join(titles[c] for c in columns) +
+                  ' |', '|---' * (len(columns) + 1) + '|']
+    for row in rows:
+        lines.append(f'| {row["variant"]} | ' +
+                     ' | '.join(format_cell(row, c) for c in columns) + ' |')
+    return '\n'.join(lines)
+
+
+# -------------------------------------------------------------------- cli
+class VariantAction(argparse.Action):
+    """``--variant NAME [KEY=VALUE ...]``, values parsed as
+    ``--cfg-options`` parses them."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        name, options = values[0], argparse.Namespace()
+        DictAction(option_strings=[], dest='options')(
+            parser, options, values[1:])
+        variants = getattr(namespace, self.dest) or OrderedDict()
+        variants[name] = dict(getattr(options, 'options', None) or {})
+        setattr(namespace, self.dest, variants)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('config', help='the training config')
+    parser.add_argument('--preset', choices=sorted(PRESETS),
+                        help='a named list of variants')
+    parser.add_argument('--only', nargs='+',
+                        help='of the preset, only these variants')
+    parser.add_argument(
+        '--variant', nargs='+', action=VariantAction, dest='variants',
+        metavar=('NAME', 'KEY=VALUE'),
+        help='a variant: a name and config overrides (repeatable); '
+        f'{CONFIG_KEY}=PATH trains another config')
+    parser.add_argument('--ratios', nargs='+', type=float,
+                        help='known-label ratios p to run each variant at')
+    parser.add_argument('--metric', help='validation metric (default: the '
+                        "config's checkpoint save_best)")
+    parser.add_argument('--test', action='store_true',
+                        help='also run tools/test.py on the best epoch')
+    parser.add_argument('--work-dir', default='work_dirs/compare_variants')
+    parser.add_argument('--out', help='also write the table (markdown) here')
+    return parser.parse_args(argv)
+
+
+def collect_variants(args) -> Dict[str, dict]:
+    variants = OrderedDict()
+    if args.preset:
+        variants.update(PRESETS[args.preset](Config.fromfile(args.config)))
+        if args.only:
+            unknown = [n for n in args.only if n not in variants]
+            if unknown:
+                raise SystemExit(f'unknown variants {unknown}; the preset '
+                                 f'has {list(variants)}')
+            variants = OrderedDict((n, variants[n]) for n in args.only)
+    variants.update(args.variants or {})
+    if not variants:
+        raise SystemExit('give --preset and/or --variant NAME [KEY=VALUE]')
+    return variants
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    rows = compare(args.config, collect_variants(args), args.work_dir,
+                   args.ratios, args.metric, args.test)
+    table = format_table(rows)
+    print('\n' + table)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(table + '\n')
+
+
+if __name__ == '__main__':
+    main()
