@@ -1,0 +1,159 @@
+"""Kill training runs with SIGKILL at random moments and resume them.
+
+Trains a config once without interruption, then ``--runs`` more times,
+each killed with SIGKILL (the whole process group) at a random moment after
+its first checkpoint, and resumed with ``tools/train.py --resume``. Every
+resumed run must end with the uninterrupted run's final validation metrics
+and final weights, bit for bit. Prints one line per run and exits non-zero
+on any difference.
+
+Example (the shapes demo, shortened)::
+
+    python tools/analysis_tools/check_kill_resume.py
+    python tools/analysis_tools/check_kill_resume.py --runs 3 \\
+        --cfg-options train_cfg.max_epochs=4
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
+from mmpretrain_mlr.utils import load_from_local_safe  # noqa: E402
+DEFAULT_CONFIG = 'configs/demo/dualcoop_shapes.py'
+# A short demo run on a random CLIP (no cache to build): 6 epochs of 16
+# iterations, validation on 128 images.
+DEFAULT_OPTIONS = ('model.clip.pretrained=None',
+                   'train_dataloader.dataset.num_images=512',
+                   'val_dataloader.dataset.num_images=128',
+                   'train_cfg.max_epochs=6')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG)
+    parser.add_argument('--runs', type=int, default=10,
+                        help='killed-and-resumed runs (default 10)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the kill moments (default 0)')
+    parser.add_argument('--work-dir', help='folder for the runs (default: '
+                        'a temporary folder, removed afterwards)')
+    parser.add_argument('--cfg-options', nargs='+',
+                        default=list(DEFAULT_OPTIONS),
+                        help='passed to tools/train.py (default: '
+                        f'{" ".join(DEFAULT_OPTIONS)})')
+    return parser.parse_args(argv)
+
+
+def start_training(config, work_dir, options, log_path, resume=False):
+    """Start tools/train.py in its own process group."""
+    cmd = [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), config,
+           '--work-dir', work_dir, '--cfg-options', *options]
+    if resume:
+        cmd.append('--resume')
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get(
+        'OMP_NUM_THREADS', '1'))
+    log = open(log_path, 'w')
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_for_first_checkpoint(proc, work_dir):
+    """Seconds until ``last_checkpoint`` appears (None: the run ended)."""
+    start = time.time()
+    while not osp.exists(osp.join(work_dir, 'last_checkpoint')):
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.05)
+    return time.time() - start
+
+
+def final_metrics(work_dir):
+    """The last validation record of the last run in ``work_dir``."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*/vis_data/scalars.json')))
+    with open(runs[-1]) as f:
+        records = [json.loads(line) for line in f]
+    last = [r for r in records if any('mAP' in k for k in r)][-1]
+    return {k: v for k, v in last.items() if k not in ('time', 'data_time')}
+
+
+def last_weights(work_dir):
+    """Final weights: the checkpoint ``last_checkpoint`` names."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        path = f.read().strip()
+    return load_from_local_safe(path, map_location='cpu')['state_dict']
+
+
+def same_weights(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    root = args.work_dir or tempfile.mkdtemp(prefix='kill_resume_')
+    os.makedirs(root, exist_ok=True)
+    rng = random.Random(args.seed)
+
+    ref_dir = osp.join(root, 'uninterrupted')
+    start = time.time()
+    proc = start_training(args.config, ref_dir, args.cfg_options,
+                          osp.join(root, 'uninterrupted.log'))
+    first = wait_for_first_checkpoint(proc, ref_dir)
+    if proc.wait() != 0 or first is None:
+        sys.exit(f'the uninterrupted run failed; see '
+                 f'{osp.join(root, "uninterrupted.log")}')
+    after_first = time.time() - start - first
+    reference, ref_weights = final_metrics(ref_dir), last_weights(ref_dir)
+    print(f'uninterrupted: {time.time() - start:.1f} s, first checkpoint at '
+          f'{first:.1f} s; final metrics {reference}')
+
+    failures = 0
+    for run in range(args.runs):
+        work_dir = osp.join(root, f'run_{run}')
+        proc = start_training(args.config, work_dir, args.cfg_options,
+                              osp.join(root, f'run_{run}.log'))
+        if wait_for_first_checkpoint(proc, work_dir) is None:
+            sys.exit(f'run {run} ended before its first checkpoint')
+        delay = rng.uniform(0, 0.95 * after_first)
+        time.sleep(delay)
+        killed = proc.poll() is None
+        if killed:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        present = sorted(n for n in os.listdir(work_dir)
+                         if n.endswith(('.pth', '.tmp')))
+        resumed = start_training(args.config, work_dir, args.cfg_options,
+                                 osp.join(root, f'run_{run}_resume.log'),
+                                 resume=True)
+        code = resumed.wait()
+        with open(osp.join(root, f'run_{run}_resume.log')) as f:
+            log = f.read()
+        match = re.search(r'resumed epoch: (\d+), iter: (\d+)', log)
+        ok = code == 0 and final_metrics(work_dir) == reference and \
+            same_weights(last_weights(work_dir), ref_weights)
+        failures += not ok
+        print(f'run {run}: killed {delay:5.1f} s after the first checkpoint'
+              f'{"" if killed else " (had already finished)"}; files then: '
+              f'{", ".join(present)}; resumed from epoch '
+              f'{match.group(1) if match else "?"}'
+              f'{" (skipped unreadable)" if "Skipping" in log else ""}; '
+              f'exit {code}; metrics and weights '
+              f'{"identical" if ok else "DIFFERENT"}')
+    print(f'{args.runs - failures} of {args.runs} killed runs resumed to the '
+          'uninterrupted result')
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == '__main__':
+    main()
