@@ -6,6 +6,8 @@ custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
 default_hooks = dict(
     # model vocabulary vs the labels' classes, by name and order
     vocabulary_check=dict(type='VocabularyCheckHook'),
+    # per-epoch figures and cross-process checks of heads that report them
+    epoch_summary=dict(type='EpochSummaryHook'),
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='auto'))

@@ -32,5 +32,5 @@ test_cfg = dict()
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(save_best='multi-label/mAP', rule='greater'))
-custom_hooks = [dict(type='SetEpochHook'), dict(type='EpochSummaryHook')]
+custom_hooks = [dict(type='SetEpochHook')]
 randomness = dict(seed=0)

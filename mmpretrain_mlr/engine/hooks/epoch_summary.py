@@ -15,7 +15,9 @@ class EpochSummaryHook(Hook):
     backend, as ``<prefix>/<name>`` at step = the epoch (1-based).
 
     Runs before ``CheckpointHook``, so a failed check leaves no checkpoint
-    of the epoch.
+    of the epoch. The package's ``configs/_base_/default_runtime.py``
+    registers it among ``default_hooks`` (key ``epoch_summary``); for a
+    model without such modules it does nothing.
 
     Args:
         prefix (str): prefix of the logged names. Defaults to 'train'.
