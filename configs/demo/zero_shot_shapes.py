@@ -9,4 +9,8 @@ _base_ = './dualcoop_shapes.py'
 model = dict(
     prompt_learner=dict(
         _delete_=True, type='FixedPromptLearner',
-        templates=('a photo of a {}.', )))
+        templates=('a photo of a {}.', )),
+    # scores are sigmoid(logit_scale * cosine): at DualCoOp's 100 they
+    # round to 1.0 in float32 and tie, so rank at scale 1 (the metric, mAP,
+    # depends only on the order)
+    head=dict(logit_scale=1.))

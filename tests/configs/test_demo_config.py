@@ -11,8 +11,11 @@ import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'configs', 'demo', 'dualcoop_shapes.py')
+# A random CLIP of the shapes CLIP's architecture: the pretrained one is
+# built once in minutes (its cache is tested in tests/models/clip).
 SMALL = [
-    '--cfg-options', 'train_dataloader.dataset.num_images=64',
+    '--cfg-options', 'model.clip.pretrained=None',
+    'train_dataloader.dataset.num_images=64',
     'val_dataloader.dataset.num_images=48',
     'test_dataloader.dataset.num_images=48', 'train_cfg.max_epochs=2',
     'param_scheduler.1.end=2', 'default_hooks.logger.interval=1'
@@ -83,6 +86,7 @@ def test_resnet_variant_builds_and_trains_one_step():
 
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'demo', 'dualcoop_shapes_resnet.py'))
+    cfg.model.clip.pretrained = None
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model)
     assert type(model.image_encoder).__name__ == 'ProjectedBackbone'
@@ -96,3 +100,16 @@ def test_resnet_variant_builds_and_trains_one_step():
     losses['loss_cls'].backward()
     assert torch.isfinite(losses['loss_cls'])
     assert model.image_encoder.backbone.conv1.weight.grad is not None
+
+
+@pytest.mark.parametrize('name', ['zero_shot_shapes', 'zero_shot_shapes_heldout'])
+def test_zero_shot_configs_score_without_training(name, tmp_path):
+    config = osp.join(REPO, 'configs', 'demo', f'{name}.py')
+    result = run([
+        osp.join(REPO, 'tools', 'analysis_tools', 'test_untrained.py'),
+        config, '--work-dir', str(tmp_path), '--cfg-options',
+        'model.clip.pretrained=None', 'test_dataloader.dataset.num_images=16'
+    ], cwd=REPO)
+    line = [ln for ln in (result.stdout + result.stderr).splitlines()
+            if 'multi-label/mAP:' in ln][-1]
+    assert 0 < float(line.split('multi-label/mAP:')[1].split()[0]) <= 100
