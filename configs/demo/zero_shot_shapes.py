@@ -2,8 +2,9 @@
 # split against fixed prompts ('a photo of a {}.'), with DualCoOp's region
 # aggregation and no training on the multi-label task. Nothing here is
 # learnt, so it is evaluated without a checkpoint:
-#   python tools/analysis_tools/test_untrained.py configs/demo/zero_shot_shapes.py
-# Classes outside the demo's vocabulary: configs/demo/zero_shot_shapes_heldout.py
+#   python tools/analysis_tools/test_untrained.py \
+#       configs/demo/zero_shot_shapes.py
+# Pairs outside the demo's vocabulary: zero_shot_shapes_heldout.py
 _base_ = './dualcoop_shapes.py'
 
 model = dict(

@@ -1,7 +1,8 @@
 # Zero-shot on the two colour-shape pairs the shapes demo never labels
 # ('green square', 'yellow triangle'): the shapes CLIP with fixed prompts
 # scores them on captioned-shapes val scenes, which draw all 12 pairs.
-#   python tools/analysis_tools/test_untrained.py configs/demo/zero_shot_shapes_heldout.py
+#   python tools/analysis_tools/test_untrained.py \
+#       configs/demo/zero_shot_shapes_heldout.py
 _base_ = './zero_shot_shapes.py'
 
 heldout_classes = ['green square', 'yellow triangle']

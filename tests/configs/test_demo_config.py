@@ -102,7 +102,8 @@ def test_resnet_variant_builds_and_trains_one_step():
     assert model.image_encoder.backbone.conv1.weight.grad is not None
 
 
-@pytest.mark.parametrize('name', ['zero_shot_shapes', 'zero_shot_shapes_heldout'])
+@pytest.mark.parametrize('name',
+                         ['zero_shot_shapes', 'zero_shot_shapes_heldout'])
 def test_zero_shot_configs_score_without_training(name, tmp_path):
     config = osp.join(REPO, 'configs', 'demo', f'{name}.py')
     result = run([

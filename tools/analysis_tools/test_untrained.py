@@ -3,7 +3,8 @@
 For models whose weights all come from the config itself, such as CLIP
 scoring fixed prompts (the "CLIP alone", zero-shot row of a table):
 
-    python tools/analysis_tools/test_untrained.py configs/demo/zero_shot_shapes.py
+    python tools/analysis_tools/test_untrained.py \
+        configs/demo/zero_shot_shapes.py
 
 Options as ``tools/test.py`` (``--work-dir``, ``--cfg-options``,
 ``--launcher``), without the checkpoint.

@@ -98,7 +98,8 @@ def _shapes_clip(arch: Optional[dict], quick_gelu: bool,
         raise ValueError(
             f"clip.arch={dict(arch)} differs from the architecture of "
             f"pretrained='shapes' ({RECIPE}: model.clip.arch={expected}); "
-            "take `shapes_clip_arch` from configs/_base_/models/shapes_clip.py")
+            'take `shapes_clip_arch` from '
+            'configs/_base_/models/shapes_clip.py')
     expected_gelu = recipe.model.clip.get('quick_gelu', False)
     if quick_gelu != expected_gelu:
         raise ValueError(
