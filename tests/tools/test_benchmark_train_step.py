@@ -1,6 +1,5 @@
 """benchmark_train_step.py runs each timed part of a real training step:
 the head's parameters get gradients from the step it times."""
-import importlib
 import json
 import os.path as osp
 import sys
@@ -8,15 +7,7 @@ import sys
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-@pytest.fixture(scope='module')
-def script():
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    try:
-        yield importlib.import_module('benchmark_train_step')
-    finally:
-        sys.path.remove(osp.join(REPO, 'tools', 'analysis_tools'))
+TOOL = 'benchmark_train_step'  # the `script` fixture (conftest.py)
 
 
 @pytest.mark.parametrize('config', ['trm_ml_shapes.py', 'dualcoop_shapes.py'])

@@ -1,7 +1,6 @@
 """compare_variants.py: every preset builds, the child configs swap exactly
 what a variant names, command-line variants parse as --cfg-options, and
 runs are summarised from their scalars.json records."""
-import importlib
 import os.path as osp
 
 import pytest
@@ -13,16 +12,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = osp.join(REPO, 'configs', 'demo', 'resnet_shapes_single_positive.py')
 TRM_DEMO = osp.join(REPO, 'configs', 'demo', 'trm_ml_shapes.py')
 DUALCOOP_DEMO = osp.join(REPO, 'configs', 'demo', 'dualcoop_shapes.py')
-
-
-@pytest.fixture(scope='module')
-def script():
-    import sys
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    try:
-        yield importlib.import_module('compare_variants')
-    finally:
-        sys.path.remove(osp.join(REPO, 'tools', 'analysis_tools'))
+TOOL = 'compare_variants'  # the `script` fixture (conftest.py)
 
 
 def test_training_set_stats_of_the_demo(script):

@@ -3,14 +3,9 @@
 # block, the MLP and the logit scale train. Values the paper does not state
 # are reconstruction defaults (configs/trm_ml/README.md lists them).
 # `class_names` is set by the method config from its dataset.
-clip_mean = [122.770938, 116.7460125, 104.09373615]  # CLIP's, in 0-255 RGB
-clip_std = [68.5005327, 66.6321579, 70.32316305]
+_base_ = './clip_rn101.py'
 
 model = dict(
-    type='CLIPPromptClassifier',
-    clip=dict(model_name='RN101-quickgelu', pretrained='openai'),
-    image_encoder=dict(type='CLIPImageEncoder', frozen=True),
-    text_encoder=dict(type='CLIPTextEncoder', truncate=True),
     # text side: fixed prompts (ablation: CoOpPromptLearner or
     # DualCoOpPromptLearner, which then train too)
     prompt_learner=dict(type='FixedPromptLearner',
@@ -33,5 +28,4 @@ model = dict(
                         tau_proto=0.1, tau_affinity=0.05),
         warmup_epochs=1,
         pseudo_positive_thr=0.9,
-        pseudo_negative_thr=0.1),
-    data_preprocessor=dict(mean=clip_mean, std=clip_std, to_rgb=True))
+        pseudo_negative_thr=0.1))
