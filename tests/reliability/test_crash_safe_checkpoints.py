@@ -69,3 +69,23 @@ def test_auto_resume_skips_an_unreadable_newest_checkpoint(
     err = capsys.readouterr().err
     assert f"'{tmp_path / 'epoch_2.pth'}' is unreadable" in err
     assert f"'{tmp_path / 'epoch_1.pth'}'" in err
+
+
+def test_kill_between_last_checkpoint_and_its_validation(
+        rel_config, uninterrupted, run_tool, tmp_path):
+    # Killed as the pointer to epoch_3.pth is written: the final checkpoint
+    # is complete, its validation (the final metrics) never ran.
+    config = derived_config(rel_config, tmp_path, KILL_CONFIG)
+    work_dir = tmp_path / 'work'
+    proc = run_tool('tools/train.py', config, '--work-dir', work_dir,
+                    env=dict(MLR_KILL_ON_WRITE='pointer-to:epoch_3.pth'),
+                    check=False)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    assert 'Epoch(val) [3]' not in proc.stdout
+
+    proc = run_tool('tools/train.py', rel_config, '--work-dir', work_dir,
+                    '--resume')
+    log = proc.stdout + proc.stderr
+    assert 'resumed epoch: 3, iter: 12' in log
+    assert "written before that epoch's validation; validating it now" in log
+    assert final_metrics(work_dir) == final_metrics(uninterrupted)

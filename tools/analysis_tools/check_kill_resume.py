@@ -20,6 +20,7 @@ import os
 import os.path as osp
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,15 +122,23 @@ def main(argv=None):
     failures = 0
     for run in range(args.runs):
         work_dir = osp.join(root, f'run_{run}')
-        proc = start_training(args.config, work_dir, args.cfg_options,
-                              osp.join(root, f'run_{run}.log'))
-        if wait_for_first_checkpoint(proc, work_dir) is None:
-            sys.exit(f'run {run} ended before its first checkpoint')
-        delay = rng.uniform(0, 0.95 * after_first)
-        time.sleep(delay)
-        killed = proc.poll() is None
-        if killed:
-            os.killpg(proc.pid, signal.SIGKILL)
+        # A moment after the first checkpoint, drawn from the uninterrupted
+        # run's remaining time; if the run ends first (the machine was
+        # faster this time), start it again and kill it sooner.
+        delay = rng.uniform(0, 0.8 * after_first)
+        for _ in range(5):
+            shutil.rmtree(work_dir, ignore_errors=True)
+            proc = start_training(args.config, work_dir, args.cfg_options,
+                                  osp.join(root, f'run_{run}.log'))
+            if wait_for_first_checkpoint(proc, work_dir) is None:
+                sys.exit(f'run {run} ended before its first checkpoint')
+            time.sleep(delay)
+            if proc.poll() is None:
+                break
+            delay /= 2
+        else:
+            sys.exit(f'run {run} always ended before it could be killed')
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         present = sorted(n for n in os.listdir(work_dir)
                          if n.endswith(('.pth', '.tmp')))
@@ -144,7 +153,7 @@ def main(argv=None):
             same_weights(last_weights(work_dir), ref_weights)
         failures += not ok
         print(f'run {run}: killed {delay:5.1f} s after the first checkpoint'
-              f'{"" if killed else " (had already finished)"}; files then: '
+              f'; files then: '
               f'{", ".join(present)}; resumed from epoch '
               f'{match.group(1) if match else "?"}'
               f'{" (skipped unreadable)" if "Skipping" in log else ""}; '

@@ -29,7 +29,15 @@ class SafeCheckpointHook(CheckpointHook):
     - with ``resume=True`` and no ``load_from`` (auto resume), the run
       resumes from the newest *readable* checkpoint, skipping unreadable
       ones with a warning naming them, instead of trusting
-      ``last_checkpoint`` blindly.
+      ``last_checkpoint`` blindly;
+    - an epoch's checkpoint is written before that epoch's validation, so a
+      run killed in between would resume without ever validating that
+      epoch (and, after the last epoch, end without final metrics). Each
+      checkpoint records in ``meta['validated']`` whether its epoch's
+      validation was done when it was written; a run resumed from one that
+      was not validates first, as the uninterrupted run did (once more, if
+      the validation happened but found no new best, so that the
+      checkpoint was not written again).
 
     Use it as ``default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook',
     ...))``; ``tools/train.py`` puts it in place of ``CheckpointHook``.
@@ -37,6 +45,45 @@ class SafeCheckpointHook(CheckpointHook):
     Args:
         **kwargs: Arguments of :class:`mmengine.hooks.CheckpointHook`.
     """
+
+    _last_validated = None
+    _training = False
+
+    def after_val_epoch(self, runner, metrics):
+        """Save the best checkpoint; remember the epoch is validated."""
+        if self._training:
+            self._last_validated = runner.epoch
+        super().after_val_epoch(runner, metrics)
+
+    def after_train(self, runner) -> None:
+        self._training = False
+        super().after_train(runner)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        meta = checkpoint.setdefault('meta', {})
+        meta['validated'] = meta.get('epoch') == self._last_validated
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        meta = checkpoint.get('meta', {})
+        self._validate_first = False
+        if not getattr(runner, '_resume', False) or \
+                meta.get('validated', True) or not self.by_epoch:
+            return
+        loop, epoch = runner.train_loop, meta.get('epoch', 0)
+        self._validate_first = (
+            runner.val_loop is not None and epoch >= loop.val_begin and
+            (epoch % loop.val_interval == 0 or epoch == loop.max_epochs))
+
+    def before_train(self, runner) -> None:
+        """Set up saving; validate a resumed epoch that was not yet."""
+        self._training = True
+        self._prepare_saving(runner)
+        if getattr(self, '_validate_first', False):
+            self._validate_first = False
+            runner.logger.info(
+                f'The checkpoint of epoch {runner.epoch} was written before '
+                'that epoch\'s validation; validating it now.')
+            runner.val_loop.run()
 
     def before_run(self, runner) -> None:
         """Pick the newest readable checkpoint for an auto resume."""
@@ -51,7 +98,7 @@ class SafeCheckpointHook(CheckpointHook):
         else:
             runner._load_from = found
 
-    def before_train(self, runner) -> None:
+    def _prepare_saving(self, runner) -> None:
         """Choose the atomic backend and remove leftover temporary files."""
         out_dir = self.out_dir or runner.work_dir
         if (self.backend_args is None and self.file_client_args is None
