@@ -13,7 +13,8 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 # Top-level fields mmengine / mmpretrain read besides Runner's arguments.
-EXTRA_TOP_LEVEL = ('runner_type', 'model_wrapper_cfg', 'find_unused_parameters',
+EXTRA_TOP_LEVEL = ('runner_type', 'model_wrapper_cfg',
+                   'find_unused_parameters',
                    'activation_checkpointing', 'efficient_conv_bn_eval',
                    'compile', 'gpu_ids', 'launcher', 'custom_imports',
                    'default_scope', 'work_dir', 'resume', 'load_from')

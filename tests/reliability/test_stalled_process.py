@@ -33,7 +33,8 @@ def test_stopped_rank_ends_the_job_with_an_error_naming_it(
         job = subprocess.Popen(
             ['bash', 'tools/dist_train.sh', str(rel_config), '2',
              '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-             'train_cfg.max_epochs=500', f'env_cfg.dist_cfg.timeout={TIMEOUT}'],
+             'train_cfg.max_epochs=500',
+             f'env_cfg.dist_cfg.timeout={TIMEOUT}'],
             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
     stopped = None
