@@ -42,6 +42,7 @@ DEFAULT_OPTIONS = ('model.clip.pretrained=None',
 
 
 def parse_args(argv=None):
+    """Parse the command line (default: ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG)
     parser.add_argument('--runs', type=int, default=10,
@@ -58,7 +59,18 @@ def parse_args(argv=None):
 
 
 def start_training(config, work_dir, options, log_path, resume=False):
-    """Start tools/train.py in its own process group."""
+    """Start tools/train.py in its own process group.
+
+    Args:
+        config (str): Config file.
+        work_dir (str): The run's work directory.
+        options (list[str]): ``--cfg-options`` pairs.
+        log_path (str): File receiving stdout and stderr.
+        resume (bool): Add ``--resume``. Defaults to False.
+
+    Returns:
+        subprocess.Popen: The running process.
+    """
     cmd = [sys.executable, osp.join(REPO_ROOT, 'tools', 'train.py'), config,
            '--work-dir', work_dir, '--cfg-options', *options]
     if resume:
@@ -71,7 +83,15 @@ def start_training(config, work_dir, options, log_path, resume=False):
 
 
 def wait_for_first_checkpoint(proc, work_dir):
-    """Seconds until ``last_checkpoint`` appears (None: the run ended)."""
+    """Wait until the run has written its first checkpoint.
+
+    Args:
+        proc (subprocess.Popen): The training process.
+        work_dir (str): Its work directory.
+
+    Returns:
+        float | None: Seconds waited, or None if the run ended first.
+    """
     start = time.time()
     while not osp.exists(osp.join(work_dir, 'last_checkpoint')):
         if proc.poll() is not None:
@@ -81,7 +101,14 @@ def wait_for_first_checkpoint(proc, work_dir):
 
 
 def final_metrics(work_dir):
-    """The last validation record of the last run in ``work_dir``."""
+    """The last validation record of the last run in ``work_dir``.
+
+    Args:
+        work_dir (str): A work directory.
+
+    Returns:
+        dict: Metric name -> value, and ``step`` (the epoch).
+    """
     runs = sorted(glob.glob(osp.join(work_dir, '*/vis_data/scalars.json')))
     with open(runs[-1]) as f:
         records = [json.loads(line) for line in f]
@@ -90,17 +117,30 @@ def final_metrics(work_dir):
 
 
 def last_weights(work_dir):
-    """Final weights: the checkpoint ``last_checkpoint`` names."""
+    """The weights of the checkpoint ``last_checkpoint`` names.
+
+    Args:
+        work_dir (str): A work directory.
+
+    Returns:
+        dict: The state dict.
+    """
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         path = f.read().strip()
     return load_from_local_safe(path, map_location='cpu')['state_dict']
 
 
 def same_weights(a, b):
+    """Whether two state dicts are equal, tensor for tensor."""
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def main(argv=None):
+    """Run the check from the command line.
+
+    Args:
+        argv (list[str], optional): Arguments; defaults to ``sys.argv[1:]``.
+    """
     args = parse_args(argv)
     root = args.work_dir or tempfile.mkdtemp(prefix='kill_resume_')
     os.makedirs(root, exist_ok=True)

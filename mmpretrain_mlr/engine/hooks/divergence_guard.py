@@ -13,11 +13,19 @@ class DivergenceError(RuntimeError):
 
 
 def _first_non_finite(named_tensors):
-    """Name of the first tensor with a NaN or an infinity, or None."""
-    for name, tensor in named_tensors:
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            return name
-    return None
+    """Name of the first tensor with a NaN or an infinity, or None.
+
+    One device synchronisation for all tensors (more only to find the name
+    once something is not finite).
+    """
+    named = [(n, t) for n, t in named_tensors if t.is_floating_point()]
+    if not named:
+        return None
+    finite = torch.stack([torch.isfinite(t).all().to(named[0][1].device)
+                          for _, t in named])
+    if bool(finite.all()):
+        return None
+    return named[int((~finite).nonzero()[0])][0]
 
 
 @HOOKS.register_module()
