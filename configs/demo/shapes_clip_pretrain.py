@@ -8,10 +8,13 @@
 #   python tools/train.py configs/demo/shapes_clip_pretrain.py
 # `clip.pretrained='shapes'` runs this same recipe once and caches the
 # result (mmpretrain_mlr/models/clip/shapes_clip.py).
+# The runtime is mmpretrain's own, not this project's (whose default hooks
+# serve the multi-label models), so the recipe changes only here.
 _base_ = [
     '../_base_/models/shapes_clip.py',
-    '../_base_/default_runtime.py',
+    'mmpretrain::_base_/default_runtime.py',
 ]
+custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
 
 model = dict(
     type='ContrastiveCLIP',

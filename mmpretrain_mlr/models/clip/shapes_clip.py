@@ -4,8 +4,9 @@
 which returns the cached open_clip state dict of the recipe
 ``configs/demo/shapes_clip_pretrain.py`` and, when it is absent, builds it
 by running that recipe (an mmengine run, in a child process) once. The file
-name holds a hash of the recipe (the resolved config and the source of the
-code it trains with), so a changed recipe builds a new file. Concurrent
+name holds a hash of the recipe (the config fields that shape the weights
+and the source of the code it trains with), so a changed recipe builds a
+new file. Concurrent
 processes (the ranks of a distributed run, two runs at once) take a file
 lock: one builds, the others wait and then read the finished file, which
 appears by an atomic rename only when complete.
@@ -40,6 +41,9 @@ RECIPE_SOURCES = (
     'models/losses/info_nce.py',
     'engine/hooks/export_open_clip.py',
 )
+# The config fields that decide the result of the recipe.
+RECIPE_FIELDS = ('model', 'train_dataloader', 'optim_wrapper',
+                 'param_scheduler', 'train_cfg', 'randomness', 'custom_hooks')
 # Variables of a launcher (torchrun, slurm) the child run must not inherit:
 # it is one plain process whatever its parent is.
 _LAUNCHER_VARS = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE',
@@ -85,11 +89,12 @@ def load_recipe(recipe: Optional[str] = None,
 
 
 def recipe_key(cfg) -> str:
-    """16 hex digits of a SHA-256 over the resolved config and
-    :data:`RECIPE_SOURCES`."""
+    """16 hex digits of a SHA-256 over the parts of the config that shape
+    the weights (:data:`RECIPE_FIELDS`) and :data:`RECIPE_SOURCES`; logging
+    and checkpoint settings are left out."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(cfg.to_dict(), sort_keys=True,
-                             default=repr).encode())
+    fields = {key: cfg.get(key) for key in RECIPE_FIELDS}
+    digest.update(json.dumps(fields, sort_keys=True, default=repr).encode())
     for name in RECIPE_SOURCES:
         with open(osp.join(PACKAGE_ROOT, name), 'rb') as f:
             digest.update(name.encode() + b'\0' + f.read())
