@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .base_head import ObservedLabelHead
+from .heatmaps import tokens_to_heatmaps
 
 
 @MODELS.register_module()
@@ -64,3 +65,19 @@ class DualCoOpHead(ObservedLabelHead):
         if logits.shape[1] == 1:
             return logits[:, 0]
         return logits[:, 0] - logits[:, 1]
+
+    @torch.no_grad()
+    def class_heatmaps(self, feats, image_size) -> torch.Tensor:
+        """The spatial weights w of every class as maps over the image.
+
+        Args:
+            feats (ClassifierFeatures): as for :meth:`forward`.
+            image_size (Sequence[int]): (H, W) of the network input.
+
+        Returns:
+            Tensor: [B, C, h, w], each map summing to 1.
+        """
+        dense = F.normalize(feats.image.dense_feat, dim=-1)  # [B, N, D]
+        sim = dense @ feats.text[0].to(dense.dtype).t()  # [B, N, C]
+        weights = torch.softmax(self.scales[1] * sim, dim=1)
+        return tokens_to_heatmaps(weights.transpose(1, 2), image_size)

@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 from ..utils import EpochStateMixin, all_reduce_sum
 from .base_head import ObservedLabelHead
 from .category_region_attention import CategoryRegionAttention
+from .heatmaps import tokens_to_heatmaps
 
 #: per-epoch pseudo-label counters, in the order of the ``pl_counts`` buffer
 PSEUDO_COUNTERS = ('unknown', 'pos', 'pos_correct', 'neg', 'neg_correct',
@@ -211,6 +212,22 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
             Tensor: logits [B, C].
         """
         return self.head_outputs(feats)['logits']
+
+    @torch.no_grad()
+    def class_heatmaps(self, feats, image_size) -> torch.Tensor:
+        """The category queries' attention (last block, mean over heads)
+        as maps over the image.
+
+        Args:
+            feats (ClassifierFeatures): as for :meth:`forward`.
+            image_size (Sequence[int]): (H, W) of the network input.
+
+        Returns:
+            Tensor: [B, C, h, w], each map summing to 1.
+        """
+        _, attn = self.region_attention(feats.image.dense_feat,
+                                        need_weights=True)  # [B, C, N]
+        return tokens_to_heatmaps(attn, image_size)
 
     # ------------------------------------------------------------ targets
     @property
