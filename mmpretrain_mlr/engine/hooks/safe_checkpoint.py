@@ -24,6 +24,9 @@ class SafeCheckpointHook(CheckpointHook):
       ``epoch_K.pth`` after a new best, which ``CheckpointHook`` does in
       place;
     - the ``last_checkpoint`` pointer is replaced the same way;
+    - the previous best checkpoint is removed only after the new best one
+      is written (``CheckpointHook`` removes it first, so a kill in between
+      left no best checkpoint);
     - temporary files left by a killed run are removed when training
       starts (they never have a checkpoint's name, so nothing picks them up);
     - with ``resume=True`` and no ``load_from`` (auto resume), the run
@@ -58,6 +61,19 @@ class SafeCheckpointHook(CheckpointHook):
     def after_train(self, runner) -> None:
         self._training = False
         super().after_train(runner)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        """As ``CheckpointHook``'s, removing old files after the new ones
+        are written."""
+        backend, deferred = self.file_backend, []
+        remove = backend.remove
+        backend.remove = deferred.append  # shadows the method meanwhile
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            del backend.remove
+        for path in deferred:
+            remove(path)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = checkpoint.setdefault('meta', {})
