@@ -55,11 +55,15 @@ def test_every_loss_preset_builds_from_its_child_config(script):
 def test_trm_ablations_and_a_baseline_config(script, tmp_path):
     args = script.parse_args([
         TRM_DEMO, '--preset', 'trm_ablation', '--variant', 'DualCoOp',
-        f'_config_={DUALCOOP_DEMO}', 'train_cfg.max_epochs=3'
+        f'_config_={DUALCOOP_DEMO}', 'train_cfg.max_epochs=3',
+        '--cfg-options', 'train_cfg.max_epochs=6', 'randomness.seed=1'
     ])
     variants = script.collect_variants(args)
     assert list(variants)[0] == 'TRM-ML' and 'DualCoOp' in variants
+    # common options under each variant's own
     assert variants['DualCoOp']['train_cfg.max_epochs'] == 3
+    assert variants['TRM-ML'] == {'train_cfg.max_epochs': 6,
+                                  'randomness.seed': 1}
     full = script.child_config(TRM_DEMO, variants['TRM-ML'])
     no_proto = script.child_config(
         TRM_DEMO, variants['w/o prototypes / pseudo-labels'])

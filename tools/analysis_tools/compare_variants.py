@@ -346,6 +346,10 @@ def parse_args(argv=None):
         metavar=('NAME', 'KEY=VALUE'),
         help='a variant: a name and config overrides (repeatable); '
         f'{CONFIG_KEY}=PATH trains another config')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help='overrides applied to every variant (before its own), e.g. '
+        'a shorter schedule for all')
     parser.add_argument('--ratios', nargs='+', type=float,
                         help='known-label ratios p to run each variant at')
     parser.add_argument('--metric', help='validation metric (default: the '
@@ -358,6 +362,8 @@ def parse_args(argv=None):
 
 
 def collect_variants(args) -> Dict[str, dict]:
+    """The variants of the preset and the command line, each with the
+    common ``--cfg-options`` under its own overrides."""
     variants = OrderedDict()
     if args.preset:
         variants.update(PRESETS[args.preset](Config.fromfile(args.config)))
@@ -370,7 +376,9 @@ def collect_variants(args) -> Dict[str, dict]:
     variants.update(args.variants or {})
     if not variants:
         raise SystemExit('give --preset and/or --variant NAME [KEY=VALUE]')
-    return variants
+    common = dict(getattr(args, 'cfg_options', None) or {})
+    return OrderedDict((name, dict(common, **options))
+                       for name, options in variants.items())
 
 
 def main(argv=None):
