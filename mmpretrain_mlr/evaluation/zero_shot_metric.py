@@ -7,6 +7,8 @@ from mmpretrain.registry import METRICS
 from ..utils.vocabulary import read_name_list
 from ..utils.checks import check_choice
 from .average_precision import check_convention, mean_average_precision
+from .per_class import (class_names_for, named_scalars, per_class_rows,
+                        report_per_class)
 from .score_target_metric import ScoreTargetMetric
 from .topk_f1 import topk_precision_recall_f1
 from .utils import check_k, check_positive_int
@@ -59,6 +61,14 @@ class ZeroShotMetric(ScoreTargetMetric):
             Defaults to 'zsl'.
         zsl_images (str): 'all' or 'with_unseen_positive', the images of the
             ZSL figures. Defaults to 'all'.
+        per_class (bool): At each evaluation, log a table of the classes
+            with the lowest AP over all images (name, AP, positives, seen /
+            unseen) and write all classes to ``per_class_gzsl.csv`` next to
+            the log file. Defaults to False.
+        per_class_log_rows (int): Classes in the logged table.
+            Defaults to 20.
+        per_class_scalars (bool): Also return each class's AP as a named
+            scalar ``gzsl/AP/<class name>``. Defaults to False.
         collect_device (str): Device used to collect results across ranks,
             'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric names. Defaults to
@@ -76,6 +86,9 @@ class ZeroShotMetric(ScoreTargetMetric):
                  ks: Sequence[int] = (3, 5),
                  map_convention: str = 'zsl',
                  zsl_images: str = 'all',
+                 per_class: bool = False,
+                 per_class_log_rows: int = 20,
+                 per_class_scalars: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -100,6 +113,9 @@ class ZeroShotMetric(ScoreTargetMetric):
         self.ks = tuple(ks)
         self.map_convention = check_convention(map_convention)
         self.zsl_images = zsl_images
+        self.per_class = per_class
+        self.per_class_log_rows = per_class_log_rows
+        self.per_class_scalars = per_class_scalars
 
     def _column_indices(self, classes: Sequence[Union[int, str]],
                         num_classes: int, field: str) -> np.ndarray:
@@ -173,4 +189,13 @@ class ZeroShotMetric(ScoreTargetMetric):
             zsl_scores, zsl_targets = zsl_scores[rows], zsl_targets[rows]
         metrics = self._split_metrics('zsl', zsl_scores, zsl_targets)
         metrics.update(self._split_metrics('gzsl', scores, targets))
+        if self.per_class or self.per_class_scalars:
+            rows = per_class_rows(
+                class_names_for(self.dataset_meta, scores.shape[1]), scores,
+                targets, self.map_convention, unseen=unseen)
+            if self.per_class:
+                report_per_class(rows, 'gzsl', self.per_class_log_rows)
+            if self.per_class_scalars:
+                metrics.update({f'gzsl/{k}': v
+                                for k, v in named_scalars(rows).items()})
         return metrics
