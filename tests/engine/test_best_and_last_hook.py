@@ -82,10 +82,14 @@ def _runner(work_dir, max_epochs, values, resume_from=None, rule='greater'):
 
 
 def _json_summary(runner):
-    path = osp.join(runner.log_dir, 'vis_data', f'{runner.timestamp}.json')
+    with open(osp.join(runner.log_dir, 'best_and_last.json')) as f:
+        return json.load(f)
+
+
+def _scalar_rows(runner):
+    path = osp.join(runner.log_dir, 'vis_data', 'scalars.json')
     with open(path) as f:
-        rows = [json.loads(line) for line in f]
-    return [row for row in rows if 'best_and_last/best' in row]
+        return [json.loads(line) for line in f]
 
 
 def _log_text(runner):
@@ -105,9 +109,12 @@ def test_summary_after_training(tmp_path):
         'best_and_last/selection_split': 'test',
     }
     assert runner.message_hub.get_info('best_and_last') == expected
-    rows = _json_summary(runner)
-    assert len(rows) == 1
-    assert rows[0] == dict(expected, step=3)
+    assert _json_summary(runner) == expected
+    # the best so far is a column of each validation row; no other rows
+    val_rows = [r for r in _scalar_rows(runner) if 'lr' not in r]
+    assert [(r['step'], r['multi-label/mAP'], r['best_and_last/best'],
+             r['best_and_last/best_epoch']) for r in val_rows] == [
+                 (1, 0.5, 0.5, 1), (2, 0.9, 0.9, 2), (3, 0.7, 0.9, 2)]
     log = _log_text(runner)
     assert ('multi-label/mAP: 0.7000 at epoch 3; best 0.9000 at epoch 2 '
             '(selected on test)') in log
@@ -143,7 +150,7 @@ def test_state_survives_resume(tmp_path):
     assert summary['best_and_last/best_epoch'] == 1
     assert summary['best_and_last/last'] == 0.8
     assert summary['best_and_last/last_epoch'] == 4
-    assert _json_summary(resumed)[0]['best_and_last/best_epoch'] == 1
+    assert _json_summary(resumed)['best_and_last/best_epoch'] == 1
 
 
 def test_metric_lookup_and_errors():

@@ -1,6 +1,8 @@
 """Report the last-epoch and the best-epoch value of a validation metric."""
+import os.path as osp
 from typing import Dict, Optional, Union
 
+from mmengine.fileio import dump
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
@@ -15,16 +17,22 @@ class BestAndLastHook(Hook):
     """Track a validation metric; at the end report its last and best value.
 
     After every validation during training it logs the current value and
-    the best so far (value and epoch). After training it logs one summary
-    line with the last figure, the best figure with its epoch, and the split
-    that selected the best epoch, and writes the same summary to the json
-    scalar logs (``vis_data/<timestamp>.json`` and ``scalars.json``) and to
-    ``runner.message_hub`` info ``'best_and_last'``, e.g.::
+    the best so far (value and epoch); the best so far is also a column of
+    every validation row of the scalar logs (``best_and_last/best``,
+    ``best_and_last/best_epoch``: ``scalars.json``, TensorBoard, ...). After
+    training it logs one summary line with the last figure, the best figure
+    with its epoch, and the split that selected the best epoch, and writes
+    the same summary to ``best_and_last.json`` in the run's log folder and
+    to ``runner.message_hub`` info ``'best_and_last'``, e.g.::
 
         {"best_and_last/metric": "multi-label/mAP",
          "best_and_last/last": 71.2, "best_and_last/last_epoch": 20,
          "best_and_last/best": 72.0, "best_and_last/best_epoch": 14,
-         "best_and_last/selection_split": "test", "step": 20}
+         "best_and_last/selection_split": "test"}
+
+    The scalar logs hold only rows of the shape mmengine's ``LoggerHook``
+    writes (a training row has ``lr``; a validation row has every metric),
+    which mmpretrain's ``tools/analysis_tools/analyze_logs.py`` expects.
 
     Under iteration-based training, "epoch" reads "iteration". The state is
     saved in ``checkpoint['meta']`` and restored on resume. mmengine saves an
@@ -94,6 +102,11 @@ class BestAndLastHook(Hook):
                             value < best):
             self.state.update(best=value, best_epoch=step)
         self.state.update(last=value, last_epoch=step)
+        # columns of this validation row (LoggerHook runs after this hook)
+        runner.message_hub.update_scalar('val/best_and_last/best',
+                                         self.state['best'])
+        runner.message_hub.update_scalar('val/best_and_last/best_epoch',
+                                         self.state['best_epoch'])
         runner.logger.info(
             f'{key}: {value:.4f} at {unit} {step}; best '
             f"{self.state['best']:.4f} at {unit} {self.state['best_epoch']} "
@@ -121,9 +134,9 @@ class BestAndLastHook(Hook):
             f"{self.state['best']:.4f} ({unit} {self.state['best_epoch']}), "
             f'best epoch selected on {self.selection_split}')
         runner.message_hub.update_info('best_and_last', summary)
-        runner.visualizer.add_scalars(
-            summary, step=self.state['last_epoch'],
-            file_path=f'{runner.timestamp}.json')
+        if runner.rank == 0:
+            dump(summary, osp.join(runner.log_dir, 'best_and_last.json'),
+                 indent=1)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint.setdefault('meta', {})[self._meta_key] = dict(self.state)
