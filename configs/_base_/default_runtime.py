@@ -8,6 +8,8 @@ default_hooks = dict(
     vocabulary_check=dict(type='VocabularyCheckHook'),
     # per-epoch figures and cross-process checks of heads that report them
     epoch_summary=dict(type='EpochSummaryHook'),
+    # images, classes and known positive / negative / unknown label entries
+    label_summary=dict(type='LabelProtocolSummaryHook'),
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
                     save_best='auto'))
