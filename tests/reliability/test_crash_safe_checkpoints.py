@@ -1,6 +1,8 @@
 """A kill part-way through a checkpoint write loses nothing complete."""
 import os
+import shutil
 
+from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from .conftest import assert_same_weights, derived_config, final_metrics
@@ -41,13 +43,14 @@ def test_kill_during_checkpoint_rewrite_then_resume(rel_config, uninterrupted,
 
 def test_auto_resume_skips_an_unreadable_newest_checkpoint(
         rel_config, uninterrupted, load_tool, tmp_path, capsys):
-    import shutil
     for name in ('epoch_1.pth', 'epoch_2.pth'):
         shutil.copy(uninterrupted / name, tmp_path / name)
     data = (tmp_path / 'epoch_2.pth').read_bytes()
     (tmp_path / 'epoch_2.pth').write_bytes(data[:len(data) // 2])
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_2.pth'))
     train = load_tool('train')
+    # A fresh current logger, writing to this test's captured stdout.
+    MMLogger.get_instance(f'skip_test_{id(tmp_path)}')
 
     parser, args = train.parse_args(
         [str(rel_config), '--work-dir', str(tmp_path), '--resume'])

@@ -55,7 +55,8 @@ def test_label_protocol_without_known_labels(load_tool, rel_config, tmp_path,
     config = tmp_path / 'shapes.py'
     config.write_text(SHAPES_CONFIG.format(base=str(rel_config), p=p))
     argv = [str(config), '--work-dir', str(tmp_path / 'work'),
-            '--cfg-options', 'train_cfg.max_epochs=1']
+            '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1',
+            'train_dataloader.batch_size=20']
     if outcome == 'error':
         with pytest.raises(NoKnownLabelsError, match=r'no known label \(0 '
                            'of 400 entries\\)'):
