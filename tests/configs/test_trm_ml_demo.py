@@ -62,6 +62,9 @@ def test_pseudo_label_figures_reach_scalars_json(uninterrupted):
         for kind in ('pos', 'neg'):
             if r[f'train/pseudo_{kind}'] > 0:
                 assert 0 <= r[f'train/pseudo_{kind}_precision'] <= 100
+    # the figures are columns of the validation rows (analyze_logs reads
+    # every record as a train or a validation row)
+    assert all(METRIC in r for r in summaries)
     assert 0.4 < summaries[0]['train/known_share'] < 0.6  # p = 0.5
 
 

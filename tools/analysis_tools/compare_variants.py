@@ -208,8 +208,9 @@ def summarise_run(records: List[dict], metric: str) -> dict:
         last = pseudo[-1]
         for key in ('pseudo_pos', 'pseudo_neg', 'pseudo_pos_precision',
                     'pseudo_neg_precision'):
-            if f'train/{key}' in last:
-                row[key] = last[f'train/{key}']
+            value = last.get(f'train/{key}')
+            if value is not None and value == value:  # not NaN
+                row[key] = value
     return row
 
 

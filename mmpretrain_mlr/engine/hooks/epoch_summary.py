@@ -11,8 +11,12 @@ class EpochSummaryHook(Hook):
     checked to agree on every process, then it returns the epoch's
     pseudo-label numbers and precision). Every process calls it (the
     checks and sums are collective); the figures are written to the log
-    and, through the visualizer, to ``scalars.json`` and any visualizer
-    backend, as ``<prefix>/<name>`` at step = the epoch (1-based).
+    and become columns ``<prefix>/<name>`` of the epoch's validation record
+    (``scalars.json`` and any visualizer backend, step = the epoch), as
+    message-hub scalars that ``LoggerHook`` writes with the metrics, so
+    that every record stays a train or a validation row (mmpretrain's
+    ``analyze_logs.py`` reads them). Without a validation loop the figures
+    are only logged.
 
     Runs before ``CheckpointHook``, so a failed check leaves no checkpoint
     of the epoch. The package's ``configs/_base_/default_runtime.py``
@@ -41,4 +45,5 @@ class EpochSummaryHook(Hook):
         epoch = runner.epoch + 1
         runner.logger.info(f'Epoch {epoch} summary: ' + '  '.join(
             f'{k}: {v:.4g}' for k, v in scalars.items()))
-        runner.visualizer.add_scalars(scalars, step=epoch)
+        for key, value in scalars.items():
+            runner.message_hub.update_scalar(f'val/{key}', value)

@@ -310,7 +310,7 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
         """Check that the prototypes agree on every process (raises,
         naming the ranks, if not) and return the epoch's pseudo-label
         figures, summed over processes: their numbers, their precision
-        against the full ground truth (when any were drawn) and the
+        against the full ground truth (NaN when none were drawn) and the
         shares of known and pseudo-labelled entries."""
         if self.prototypes is not None:
             self.prototypes.check_synchronised()
@@ -324,8 +324,8 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
             pseudo_pos=counts['pos'], pseudo_neg=counts['neg'],
             pseudo_share=(counts['pos'] + counts['neg']) /
             max(counts['unknown'], 1))
-        for kind in ('pos', 'neg'):
-            if counts[kind] > 0:
-                summary[f'pseudo_{kind}_precision'] = \
-                    100 * counts[f'{kind}_correct'] / counts[kind]
+        for kind in ('pos', 'neg'):  # NaN: none drawn, no precision
+            summary[f'pseudo_{kind}_precision'] = (
+                100 * counts[f'{kind}_correct'] / counts[kind]
+                if counts[kind] > 0 else float('nan'))
         return summary
