@@ -98,17 +98,25 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def write_tiny_images(folder, left_half_offset=0):
+    """Eight noisy 32 x 32 grey images per class ('dark', 'bright') under
+    ``folder``; ``left_half_offset`` brightens each image's left half, so
+    that a horizontal flip changes it."""
+    rng = np.random.default_rng(0)
+    for name, level in (('dark', 120), ('bright', 136)):
+        os.makedirs(folder / name)
+        for i in range(8):
+            pixels = level + rng.normal(0, 15) + rng.normal(0, 60, (32, 32))
+            pixels[:, :16] += left_half_offset
+            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+            image.save(folder / name / f'{i}.png')
+
+
 @pytest.fixture(scope='session')
 def tiny_config(tmp_path_factory):
     """Path of a config file training LeNet5 on generated images."""
     root = tmp_path_factory.mktemp('tiny')
-    rng = np.random.default_rng(0)
-    for name, level in (('dark', 120), ('bright', 136)):
-        os.makedirs(root / 'data' / name)
-        for i in range(8):
-            pixels = level + rng.normal(0, 15) + rng.normal(0, 60, (32, 32))
-            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-            image.save(root / 'data' / name / f'{i}.png')
+    write_tiny_images(root / 'data')
     path = root / 'tiny_lenet.py'
     path.write_text(TINY_CONFIG.format(data_root=str(root / 'data')))
     return path

@@ -7,17 +7,15 @@ a checkpoint every epoch and the best one by accuracy.
 """
 import importlib.util
 import json
-import os
 import os.path as osp
 import sys
 
-import numpy as np
 import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
-from PIL import Image
 
 import mmpretrain_mlr  # noqa: F401  weights-only loader
+from tests.conftest import write_tiny_images
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -67,14 +65,7 @@ randomness = dict(seed=0)
 def rel_config(tmp_path_factory):
     """Path of the tiny config with random augmentation."""
     root = tmp_path_factory.mktemp('reliability')
-    rng = np.random.default_rng(0)
-    for name, level in (('dark', 120), ('bright', 136)):
-        os.makedirs(root / 'data' / name)
-        for i in range(8):
-            pixels = level + rng.normal(0, 15) + rng.normal(0, 60, (32, 32))
-            pixels[:, :16] += 25
-            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-            image.save(root / 'data' / name / f'{i}.png')
+    write_tiny_images(root / 'data', left_half_offset=25)
     path = root / 'tiny_flip.py'
     path.write_text(CONFIG.format(data_root=str(root / 'data')))
     return path
