@@ -54,9 +54,12 @@ def test_label_protocol_without_known_labels(load_tool, rel_config, tmp_path,
                                              capsys, p, outcome):
     config = tmp_path / 'shapes.py'
     config.write_text(SHAPES_CONFIG.format(base=str(rel_config), p=p))
+    # a run name of its own: a runner started in the same second as an
+    # earlier in-process one would reuse that run's logger (and its stream)
     argv = [str(config), '--work-dir', str(tmp_path / 'work'),
             '--no-validate', '--cfg-options', 'train_cfg.max_epochs=1',
-            'train_dataloader.batch_size=20']
+            'train_dataloader.batch_size=20',
+            f'experiment_name=no_known_labels_{outcome}_{tmp_path.name}']
     if outcome == 'error':
         with pytest.raises(NoKnownLabelsError, match=r'no known label \(0 '
                            'of 400 entries\\)'):
