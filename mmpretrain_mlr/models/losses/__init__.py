@@ -10,6 +10,7 @@ from .masked_asl import MaskedAsymmetricLoss
 from .masked_bce import MaskedBCELoss
 from .multimodal_contrastive import MultimodalContrastiveLoss
 from .partial_bce import PartialBCELoss
+from .ranking import PairwiseRankingLoss
 from .region_distillation import RegionDistillationLoss
 from .role import ROLELoss
 from .splc import SPLCLoss
@@ -21,5 +22,5 @@ __all__ = [
     'MaskedBCELoss', 'PartialBCELoss', 'EpochDependentLoss',
     'EntropyMaximizationAPLLoss', 'LargeLossLoss', 'ROLELoss', 'SPLCLoss',
     'SymmetricInfoNCELoss', 'MultimodalContrastiveLoss',
-    'RegionDistillationLoss'
+    'RegionDistillationLoss', 'PairwiseRankingLoss'
 ]
