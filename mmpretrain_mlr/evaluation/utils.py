@@ -113,8 +113,9 @@ def sample_score_target(data_sample: dict) -> Tuple[torch.Tensor,
             ``pred_score`` ([C] scores) and ``full_label`` or ``gt_label``.
 
     Returns:
-        tuple[torch.Tensor, torch.Tensor]: [C] float32 scores and [C] int8
-        target, both on the CPU.
+        tuple[torch.Tensor, torch.Tensor]: [C] float64 scores (the heads'
+        float64 sigmoids keep their ranking; float32 would tie them again)
+        and [C] int8 target, both on the CPU.
     """
     if 'pred_score' not in data_sample:
         raise KeyError('the data sample has no `pred_score`; expected the '
@@ -146,4 +147,4 @@ def sample_score_target(data_sample: dict) -> Tuple[torch.Tensor,
                        '`gt_label`; pack `full_label` with '
                        "dict(type='PackInputs', algorithm_keys=("
                        "'full_label', ))")
-    return score.float(), target.to(torch.int8)
+    return score.double(), target.to(torch.int8)

@@ -148,9 +148,14 @@ class ObservedLabelHead(BaseModule):
         return loss_module(logits, labels, sample_idx=targets['sample_idx'])
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:
-        """The head's outputs on the scale of ``pred_score``."""
-        return torch.sigmoid(logits) if self.activation == 'sigmoid' \
-            else logits
+        """The head's outputs on the scale of ``pred_score``.
+
+        The sigmoid is taken in float64: in float32 it is exactly 1.0 from
+        a logit of about 17 on, so confident predictions would tie and
+        lose their ranking (mAP); float64 keeps them apart up to about 36.
+        """
+        return torch.sigmoid(logits.double()) \
+            if self.activation == 'sigmoid' else logits
 
     @torch.no_grad()
     def predict(self, feats,

@@ -128,6 +128,7 @@ class EntropyMaximizationAPLLoss(EpochDependentLoss):
             observed (Tensor): [B, C] observed labels in {+1, -1, 0}.
             sample_idx (Tensor): [B] dataset indices.
         """
+        prob = prob.to(self.pred_cache.dtype)  # e.g. float64 pred_score
         sample_idx, prob, observed = all_gather_rows(sample_idx, prob,
                                                      observed)
         sample_idx, last = last_occurrence(sample_idx)

@@ -35,7 +35,8 @@ def test_predict_and_tensor_modes_agree():
     logits = model(images)
     preds = model(images, mode='predict')
     assert logits.shape == (2, 3)
-    assert torch.allclose(preds[1].pred_score, torch.sigmoid(logits[1]))
+    torch.testing.assert_close(preds[1].pred_score,
+                               torch.sigmoid(logits[1].double()))
     with pytest.raises(RuntimeError, match='Invalid mode'):
         model(images, mode='train')
 

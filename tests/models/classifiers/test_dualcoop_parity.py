@@ -1,6 +1,8 @@
-"""DualCoOp probabilities against an independent re-implementation of the
+"""DualCoOp logits against an independent re-implementation of the
 released DualCoOp forward pass (full 77-token prompts, 1x1-convolution
-projections, 2-way softmax over negative/positive logits).
+projections, 2-way softmax over negative/positive logits), compared as
+log-odds (see tests/models/parity.py: the probabilities of these logits all
+lie within 1e-5 of 1).
 
 With random weights this checks the formulas; set MMPRETRAIN_MLR_RN50 to a
 local copy of OpenAI's RN50.pt to run the same check on the real weights.
@@ -13,6 +15,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 import mmpretrain_mlr  # noqa: F401
+from tests.models.parity import assert_log_odds_close, log_odds
 
 NAMES = ['person', 'dining table', 'potted plant', 'tv monitor']
 TINY_RN = dict(embed_dim=32,
@@ -54,7 +57,7 @@ def released_image_features(visual, images):
     return F.conv1d(x, ap.c_proj.weight[:, :, None], ap.c_proj.bias)
 
 
-def released_probabilities(model, tokenizer, ctx, images):
+def released_log_odds(model, tokenizer, ctx, images):
     text = released_text_features(model, tokenizer, ctx, NAMES)
     text = text / text.norm(dim=-1, keepdim=True)
     image = released_image_features(model.visual, images)
@@ -63,8 +66,10 @@ def released_probabilities(model, tokenizer, ctx, images):
     c = len(NAMES)
     w_half = F.softmax(output[:, c:], dim=-1)
     output = 5 * (output * torch.cat([w_half, w_half], 1)).sum(-1)
-    logits = output.reshape(-1, 2, c)
-    return F.softmax(logits, dim=1)[:, 1]
+    logits = output.reshape(-1, 2, c)  # [B, (negative, positive), C]
+    # the released 2-way softmax's probability of 'positive' has log-odds
+    # positive - negative
+    return logits[:, 1] - logits[:, 0]
 
 
 def build_classifier(clip_cfg):
@@ -81,7 +86,8 @@ def check_parity(classifier):
         classifier.prompt_learner.ctx.normal_(0, 0.02)
     images = torch.randn(2, 3, 448, 448)
     with torch.no_grad():
-        ours = torch.stack([
+        logits = classifier(images, mode='tensor')  # [B, C]
+        scores = torch.stack([
             s.pred_score for s in classifier.predict(images)])
         encoder = classifier.text_encoder
         model = torch.nn.Module()
@@ -89,10 +95,12 @@ def check_parity(classifier):
                      'ln_final', 'text_projection', 'attn_mask'):
             setattr(model, name, getattr(encoder, name))
         model.visual = classifier.image_encoder.visual
-        ref = released_probabilities(model, encoder.tokenizer,
-                                     classifier.prompt_learner.ctx, images)
-    assert ours.shape == (2, 4)
-    assert (ours - ref).abs().max() <= 1e-5
+        ref = released_log_odds(model, encoder.tokenizer,
+                                classifier.prompt_learner.ctx, images)
+    assert ref.shape == (2, 4)
+    assert_log_odds_close(logits, ref)
+    # the predicted scores still carry the logits (no saturation)
+    assert_log_odds_close(log_odds(scores), ref)
 
 
 def test_parity_tiny_random_rn():

@@ -1,5 +1,7 @@
 """The head steps of ObservedLabelHead, and what the classifier gives a
 head: its vocabulary size, the text width, named features, a teacher."""
+import math
+
 import pytest
 import torch
 import torch.nn as nn
@@ -129,6 +131,24 @@ def test_loss_may_be_a_built_module_and_sample_idx_is_passed_when_carried():
     assert targets['sample_idx'].tolist() == [10, 11]
     assert 'sample_idx' not in head._get_targets(
         outputs, samples([[1, -1], [0, 1]]))
+
+
+def test_confident_scores_keep_the_order_of_their_logits():
+    # float32 sigmoids are exactly 1.0 from a logit of about 17 on, which
+    # would tie every confident prediction (and change the mAP)
+    head = Linear(dict(type='MaskedBCELoss'))
+    with torch.no_grad():
+        head.fc.weight.copy_(torch.eye(2, 3))
+        head.fc.bias.zero_()
+    logits = [[17., -30.], [20., -36.], [30., -40.], [36., -60.]]
+    feats = torch.cat([torch.tensor(logits), torch.zeros(4, 1)], dim=1)
+    scores = torch.stack([p.pred_score for p in head.predict(feats)])
+    expected = torch.tensor([[1 / (1 + math.exp(-x)) for x in row]
+                             for row in logits], dtype=torch.float64)
+    assert scores.dtype == torch.float64
+    torch.testing.assert_close(scores, expected, rtol=1e-15, atol=0)
+    assert (scores[1:, 0] > scores[:-1, 0]).all()
+    assert (scores[1:, 1] < scores[:-1, 1]).all()
 
 
 def test_the_old_base_name_is_kept():

@@ -1,3 +1,4 @@
+import pytest
 import torch
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
@@ -54,12 +55,22 @@ def test_loss_and_predict():
         samples.append(sample)
     head = DualCoOpHead(logit_scale=1.)  # unsaturated probabilities
     losses = head.loss(ClassifierFeatures(image, text), samples)
-    assert set(losses) == {'loss_cls'} and losses['loss_cls'] > 0
+    logits = head(ClassifierFeatures(image, text)).double()
+    # masked ASL (gamma+ 1, gamma- 2, clip 0.05) on the known entries
+    # [0, 0] (+1), [0, 2] (-1), [1, 2] (+1), summed, / batch of 2
+    p = torch.sigmoid(logits)
+    q = (1 - p[0, 2] + 0.05).clamp(max=1)
+    expected = (-(1 - p[0, 0]) * p[0, 0].log() - (1 - q)**2 * q.log() -
+                (1 - p[1, 2]) * p[1, 2].log()) / 2
+    assert set(losses) == {'loss_cls'}
+    assert float(losses['loss_cls']) == pytest.approx(float(expected),
+                                                      rel=1e-5)
     preds = head.predict(ClassifierFeatures(image, text), samples)
-    scores = torch.sigmoid(head(ClassifierFeatures(image, text)))
-    assert torch.allclose(preds[0].pred_score, scores[0])
+    # float64 sigmoids of the logits: no ties from float32 saturation
+    assert preds[0].pred_score.dtype == torch.float64
+    torch.testing.assert_close(preds[0].pred_score, p[0])
     assert preds[0].pred_label.tolist() == torch.nonzero(
-        scores[0] >= 0.5).flatten().tolist()
+        p[0] >= 0.5).flatten().tolist()
 
 
 def test_missing_observed_labels_is_a_clear_error():

@@ -34,10 +34,17 @@ def test_loss_is_assume_negative_bce_on_the_linear_logits():
 
 
 def test_predict_fills_scores():
-    model = build()
-    out = model(torch.randn(2, 3, 64, 64), mode='predict')
-    assert out[0].pred_score.shape == (3, )
-    assert ((out[0].pred_score > 0) & (out[0].pred_score < 1)).all()
+    torch.manual_seed(0)
+    model = build().eval()
+    images = torch.randn(2, 3, 64, 64)
+    out = model(images, mode='predict')
+    with torch.no_grad():
+        logits = model.head.fc(model.extract_feat(images)[-1])  # [B, C]
+    scores = torch.stack([sample.pred_score for sample in out])
+    torch.testing.assert_close(scores, 1 / (1 + torch.exp(-logits.double())))
+    for sample, row in zip(out, logits):
+        assert sample.pred_label.tolist() == torch.nonzero(
+            row >= 0).flatten().tolist()
 
 
 def test_bad_sizes_rejected():
