@@ -1,28 +1,56 @@
-"""Time one training step (forward + backward) of a prompt classifier,
-split into image tower, text side, head, loss and backward, on an
-in-memory batch, and report its peak memory.
+"""Time one training step (forward + backward) of a classifier, split into
+image tower, text side, head, loss and backward, on an in-memory batch,
+and report its peak memory.
 
-The model is built from the config with random CLIP weights (the speed of
-a step does not depend on the values), so nothing is downloaded. Steps
-run after ``--warmup`` untimed ones; epoch-dependent heads are put past
-their warm-up (TRM-ML then draws pseudo-labels from its prototypes, the
-full training path).
+The step is the model's own: ``model(images, samples, mode='loss')``, the
+runner's call, then backward of the summed losses. Its stages are timed
+where the model runs them, by wrapping the callables it calls (the image
+encoder and frozen teacher, or ``extract_feat`` of an mmpretrain
+``ImageClassifier``; ``text_features``; the head's ``head_outputs``; its
+``_get_targets`` and ``_get_loss``), so any classifier of this package
+and any head on the targets / loss steps of ``ObservedLabelHead`` is split
+the same way; what the forward spends outside those stages is ``other``.
+Alongside the times, the bytes each stage saves for backward (tensors
+kept by autograd, parameters not counted) show whether a frozen tower
+stores activations.
+
+The model is built from the config with random weights (the speed of a
+step does not depend on the values), so nothing is downloaded. Timed
+steps follow ``--warmup`` untimed ones (where ``--compile`` compiles);
+epoch-dependent heads are put past their warm-up (TRM-ML then draws
+pseudo-labels from its prototypes, the full training path).
+
+Peak memory: on CUDA, the allocator's peak over the steps
+(``torch.cuda.max_memory_allocated``); on a CPU, the peak resident set
+over the steps, measured in a fresh process (the model stays resident,
+so the figure includes it; the resident size before the first step is
+reported beside it).
+
+``--amp``: autocast as ``AmpOptimWrapper`` enters it (bf16 needs no loss
+scaling; fp16 scales the loss as mmengine's dynamic scaler does), plus
+the largest difference of the logits from float32 on the same batch.
 
 Examples::
 
     python tools/analysis_tools/benchmark_train_step.py \\
-        configs/trm_ml/coco.py --batch-size 32 --steps 3
+        configs/dualcoop/coco.py --batch-size 32 --steps 3 --amp bf16
     python tools/analysis_tools/benchmark_train_step.py \\
-        configs/dualcoop/coco.py --batch-size 32 --steps 3 --json dc.json
+        configs/trm_ml/coco.py --device cuda --amp bf16 --channels-last \\
+        --compile --json trm.json
 """
 import argparse
+import functools
 import json
+import os
 import os.path as osp
-import resource
+import platform
+import subprocess
 import sys
+import tempfile
 import time
+from collections import defaultdict
 from contextlib import contextmanager
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 
@@ -30,23 +58,43 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-SEGMENTS = ('image tower', 'text side', 'head', 'loss', 'backward')
+from mmpretrain_mlr.utils.amp import (  # noqa: E402
+    AMP_CHOICES, autocast_context, check_amp, device_type)
+
+STAGES = ('image tower', 'text side', 'head', 'loss')
+#: the columns of a step: the model's stages, the rest of the forward,
+#: backward
+SEGMENTS = STAGES + ('other', 'backward')
 
 
-def build_model(config: str, device: str, num_classes: int):
+def build_model(config: str, device: str, num_classes: int = 0,
+                channels_last: bool = False):
+    """The config's model with random weights, in train mode, past the
+    warm-up of epoch-dependent heads."""
     import mmpretrain_mlr  # noqa: F401  (registers the components)
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    cfg.model.clip.pretrained = None
-    if num_classes:
-        cfg.model.class_names = [f'class {i}' for i in range(num_classes)]
-    elif not isinstance(cfg.model.class_names, (list, tuple)):
-        from mmpretrain_mlr.utils.vocabulary import resolve_class_names
-        cfg.model.class_names = resolve_class_names(cfg.model.class_names)
-    model = MODELS.build(cfg.model).to(device)
+    model_cfg = cfg.model
+    if 'clip' in model_cfg:
+        model_cfg.clip.pretrained = None
+    if 'class_names' in model_cfg:
+        if num_classes:
+            model_cfg.class_names = [f'class {i}' for i in range(num_classes)]
+        elif not isinstance(model_cfg.class_names, (list, tuple)):
+            from mmpretrain_mlr.utils.vocabulary import resolve_class_names
+            model_cfg.class_names = resolve_class_names(model_cfg.class_names)
+    elif num_classes:
+        model_cfg.head.num_classes = num_classes
+    if channels_last and 'image_encoder' in model_cfg:
+        model_cfg.image_encoder.channels_last = True
+    # init_cfg (e.g. torchvision weights) applies only in init_weights(),
+    # which is not called: the weights stay random
+    model = MODELS.build(model_cfg).to(device)
+    if channels_last and 'image_encoder' not in model_cfg:
+        model.to(memory_format=torch.channels_last)
     model.train()
     for module in model.modules():
         if callable(getattr(module, 'set_epoch', None)):
@@ -54,14 +102,23 @@ def build_model(config: str, device: str, num_classes: int):
     return cfg, model
 
 
-def make_batch(cfg, model, batch_size: int, image_size: int, device: str):
+def num_model_classes(cfg, model) -> int:
+    """C: the training vocabulary's size, or the head's number of
+    classes."""
+    names = getattr(model, 'class_names', None)
+    return len(names) if names is not None else int(cfg.model.head.num_classes)
+
+
+def make_batch(num_classes: int, batch_size: int, image_size: int,
+               device: str, channels_last: bool = False):
     """Normalised random images and data samples with half the labels
-    known (+1 / -1) and the full ground truth."""
+    known (+1 / -1), the full ground truth and dataset indices."""
     from mmpretrain.structures import DataSample
     gen = torch.Generator().manual_seed(0)
     images = torch.randn(batch_size, 3, image_size, image_size,
                          generator=gen).to(device)
-    num_classes = len(model.class_names)
+    if channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
     truth = torch.rand(batch_size, num_classes, generator=gen) < 0.1
     known = torch.rand(batch_size, num_classes, generator=gen) < 0.5
     observed = torch.where(truth, 1, -1) * known
@@ -74,109 +131,326 @@ def make_batch(cfg, model, batch_size: int, image_size: int, device: str):
     return images, samples
 
 
-@contextmanager
-def timed(times: Dict[str, float], name: str, device: str):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    yield
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-    times[name] = times.get(name, 0.) + time.perf_counter() - start
+def stage_callables(model) -> List[tuple]:
+    """``(segment, owner, attribute)`` of each stage the model has."""
+    found = []
 
+    def add(segment, owner, name):
+        if owner is not None and callable(getattr(owner, name, None)):
+            found.append((segment, owner, name))
 
-def train_step(model, images, samples, device: str,
-               times: Dict[str, float]) -> None:
-    """One step through the classifier's parts, each timed."""
-    from mmpretrain_mlr.models.clip import ClassifierFeatures
-    with timed(times, 'image tower', device):
-        image = model.image_encoder(images)
-        teacher = None
-        if model.teacher_image_encoder is not None and getattr(
-                model.head, 'needs_teacher', False):
-            with torch.no_grad():
-                teacher = model.teacher_image_encoder(images)
-    with timed(times, 'text side', device):
-        text = model.text_features(model.class_names)
-    feats = ClassifierFeatures(image, text, teacher)
+    if hasattr(model, 'image_encoder'):  # CLIPPromptClassifier and kin
+        add('image tower', model.image_encoder, 'forward')
+        add('image tower', getattr(model, 'teacher_image_encoder', None),
+            'forward')
+    else:  # mmpretrain ImageClassifier: backbone + neck
+        add('image tower', model, 'extract_feat')
+    add('text side', model, 'text_features')
     head = model.head
-    with timed(times, 'head', device):
-        outputs = head.head_outputs(feats)
-    with timed(times, 'loss', device):
-        targets = head._get_targets(outputs, samples)
-        losses = head._get_loss(outputs, targets, feats)
-        total = sum(v for k, v in losses.items() if k.startswith('loss'))
-    with timed(times, 'backward', device):
-        total.backward()
+    add('head', head, 'head_outputs' if hasattr(head, 'head_outputs')
+        else 'forward')
+    add('loss', head, '_get_targets')
+    add('loss', head, '_get_loss')
+    return found
+
+
+class StageClock:
+    """Wall time and bytes saved for backward per segment of a step.
+
+    A stage's callables are wrapped (:meth:`instrument`); a stage called
+    inside another counts to the outer one. Saved bytes are counted by a
+    ``saved_tensors_hooks`` pack hook: each storage once per step,
+    parameters left out.
+
+    Args:
+        device (str): where the model runs; CUDA is synchronised around
+            each stage.
+    """
+
+    def __init__(self, device: str):
+        self.cuda = device_type(device) == 'cuda'
+        self.times: Dict[str, float] = defaultdict(float)
+        self.saved: Dict[str, int] = defaultdict(int)
+        self.current: Optional[str] = None
+        self._seen = set()
+        self._params = set()
+
+    def synchronize(self):
+        if self.cuda:
+            torch.cuda.synchronize()
+
+    def instrument(self, model, compile_backend: Optional[str] = None):
+        """Wrap the model's stage callables; with ``compile_backend``,
+        compile the image tower and head stages first (the clock stays
+        outside the compiled code)."""
+        self._params = {p.untyped_storage().data_ptr()
+                        for p in model.parameters()}
+        for segment, owner, name in stage_callables(model):
+            fn = getattr(owner, name)
+            if compile_backend and segment in ('image tower', 'head'):
+                fn = torch.compile(fn, backend=compile_backend)
+            setattr(owner, name, self._timed(segment, fn))
+
+    def _timed(self, segment: str, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            if self.current is not None:
+                return fn(*args, **kwargs)
+            with self.measure(segment):
+                self.current = segment
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    self.current = None
+        return timed
+
+    @contextmanager
+    def measure(self, segment: str):
+        self.synchronize()
+        start = time.perf_counter()
+        yield
+        self.synchronize()
+        self.times[segment] += time.perf_counter() - start
+
+    def new_step(self):
+        self._seen = set()
+
+    def pack(self, tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        key = storage.data_ptr()
+        if key not in self._seen and key not in self._params:
+            self._seen.add(key)
+            self.saved[self.current or 'other'] += storage.nbytes()
+        return tensor
+
+
+def train_step(model, images, samples, clock: StageClock, amp: str,
+               device: str, scaler=None, count_saved: bool = True) -> None:
+    """One training step as the runner takes it (without the optimizer
+    update), each segment timed by ``clock``."""
+    clock.new_step()
+    saving = (torch.autograd.graph.saved_tensors_hooks(
+        clock.pack, lambda t: t) if count_saved else _no_context())
+    with clock.measure('forward'), autocast_context(amp, device), saving:
+        losses = model(images, samples, mode='loss')
+        total, _ = model.parse_losses(losses)
+    with clock.measure('backward'):
+        (scaler.scale(total) if scaler is not None else total).backward()
     model.zero_grad(set_to_none=True)
 
 
-def peak_memory_mib(device: str) -> float:
-    if device.startswith('cuda'):
+@contextmanager
+def _no_context():
+    yield
+
+
+def logits_difference(model, images, amp: str, device: str) -> dict:
+    """Largest |logit| difference between ``amp`` and float32 on the same
+    batch (eval mode, no gradients), absolute and relative to the largest
+    float32 |logit|."""
+    model.eval()
+    with torch.no_grad():
+        exact = model(images, mode='tensor').float()
+        with autocast_context(amp, device):
+            mixed = model(images, mode='tensor').float()
+    model.train()
+    diff = float((mixed - exact).abs().max())
+    return dict(max_abs=diff,
+                max_rel=diff / max(float(exact.abs().max()), 1e-12))
+
+
+def resident_mib(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process in MiB."""
+    with open('/proc/self/status') as f:
+        line = next(line for line in f if line.startswith(field))
+    return int(line.split()[1]) / 1024
+
+
+def reset_peak_memory(device: str) -> float:
+    """Start a peak-memory window; returns the memory in use (MiB)."""
+    if device_type(device) == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+        return torch.cuda.memory_allocated() / 2**20
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # resets VmHWM to the current resident size
+    return resident_mib('VmRSS')
+
+
+def peak_memory(device: str) -> float:
+    if device_type(device) == 'cuda':
         return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resident_mib('VmHWM')
+
+
+def device_name(device: str) -> str:
+    if device_type(device) == 'cuda':
+        return torch.cuda.get_device_name(torch.device(device))
+    model = platform.processor() or 'CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            model = next(line.split(':', 1)[1].strip() for line in f
+                         if line.startswith('model name'))
+    except (OSError, StopIteration):
+        pass
+    return f'{model}, {torch.get_num_threads()} threads'
 
 
 def benchmark(args) -> dict:
-    cfg, model = build_model(args.config, args.device, args.num_classes)
-    images, samples = make_batch(cfg, model, args.batch_size,
-                                 args.image_size, args.device)
-    if args.device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
+    """Build, warm up, time ``args.steps`` steps; the figures as a dict."""
+    check_amp(args.amp, args.device)
+    cfg, model = build_model(args.config, args.device, args.num_classes,
+                             args.channels_last)
+    batch_size = args.batch_size or cfg.train_dataloader.batch_size
+    image_size = args.image_size or cfg.get('image_size', 448)
+    num_classes = num_model_classes(cfg, model)
+    images, samples = make_batch(num_classes, batch_size, image_size,
+                                 args.device, args.channels_last)
+    clock = StageClock(args.device)
+    clock.instrument(model, args.compile_backend if args.compile else None)
+    scaler = (torch.amp.GradScaler(device_type(args.device))
+              if args.amp == 'fp16' else None)
+    step = functools.partial(train_step, model, images, samples, clock,
+                             args.amp, args.device, scaler,
+                             not args.compile)
     for _ in range(args.warmup):
-        train_step(model, images, samples, args.device, {})
-    times: Dict[str, float] = {}
+        step()
+    resident = reset_peak_memory(args.device)
+    clock.times.clear()
+    clock.saved.clear()
     for _ in range(args.steps):
-        train_step(model, images, samples, args.device, times)
-    per_step = {k: 1000 * times[k] / args.steps for k in SEGMENTS}
-    total = sum(per_step.values())
-    return dict(config=args.config, device=args.device,
-                batch_size=args.batch_size, image_size=args.image_size,
-                num_classes=len(model.class_names),
-                head=type(model.head).__name__, ms=per_step, total_ms=total,
-                images_per_s=1000 * args.batch_size / total,
-                peak_memory_mib=peak_memory_mib(args.device))
+        step()
+    peak = peak_memory(args.device)
+    ms = {s: 1000 * clock.times[s] / args.steps for s in STAGES}
+    ms['other'] = 1000 * clock.times['forward'] / args.steps - sum(ms.values())
+    ms['backward'] = 1000 * clock.times['backward'] / args.steps
+    total = sum(ms.values())
+    result = dict(
+        config=args.config, device=args.device,
+        device_name=device_name(args.device), batch_size=batch_size,
+        image_size=image_size, num_classes=num_classes,
+        model=type(model).__name__, head=type(model.head).__name__,
+        amp=args.amp, channels_last=args.channels_last,
+        compile=args.compile_backend if args.compile else None,
+        steps=args.steps, warmup=args.warmup, ms=ms, total_ms=total,
+        images_per_s=1000 * batch_size / total,
+        memory_before_steps_mib=resident, peak_memory_mib=peak,
+        saved_mib=None if args.compile else {
+            s: clock.saved[s] / args.steps / 2**20 for s in SEGMENTS})
+    if args.amp != 'none':
+        result['logits_vs_fp32'] = logits_difference(model, images, args.amp,
+                                                     args.device)
+    return result
 
 
 def format_table(results: List[dict]) -> str:
-    lines = ['| config | ' + ' | '.join(f'{s} (ms)' for s in SEGMENTS) +
-             ' | step (ms) | images / s | peak memory (MiB) |',
-             '|---' * (len(SEGMENTS) + 4) + '|']
+    """A Markdown table, one row per result."""
+    lines = ['| config | amp | ' +
+             ' | '.join(f'{s} (ms)' for s in SEGMENTS) +
+             ' | step (ms) | images / s | peak memory (MiB) | '
+             'saved by image tower (MiB) | saved in all (MiB) | '
+             'max abs logit diff vs fp32 |',
+             '|---' * (len(SEGMENTS) + 8) + '|']
     for r in results:
+        saved = r['saved_mib']
+        diff = r.get('logits_vs_fp32')
         lines.append(
-            f'| {r["config"]} | ' +
-            ' | '.join(f'{r["ms"][s]:,.0f}' for s in SEGMENTS) +
-            f' | {r["total_ms"]:,.0f} | {r["images_per_s"]:.1f} | '
-            f'{r["peak_memory_mib"]:,.0f} |')
+            f'| {osp.basename(r["config"])} | {r["amp"]} | ' +
+            ' | '.join(f'{r["ms"][s]:,.1f}' for s in SEGMENTS) +
+            f' | {r["total_ms"]:,.1f} | {r["images_per_s"]:,.1f} | '
+            f'{r["peak_memory_mib"]:,.0f} | ' +
+            (f'{saved["image tower"]:,.1f} | {sum(saved.values()):,.1f}'
+             if saved else '- | -') +
+            (f' | {diff["max_abs"]:.2e} |' if diff else ' | - |'))
     return '\n'.join(lines)
+
+
+def describe(result: dict) -> str:
+    """The conditions of a result, in one line."""
+    memory = ('CUDA allocator peak' if device_type(result['device']) ==
+              'cuda' else 'peak RSS of a fresh process')
+    text = (f'{result["model"]} + {result["head"]}, batch '
+            f'{result["batch_size"]}, {result["image_size"]} px, C = '
+            f'{result["num_classes"]}, on {result["device_name"]}; '
+            f'{result["steps"]} steps after {result["warmup"]} warm-up; '
+            f'memory: {memory} over the steps '
+            f'({result["memory_before_steps_mib"]:,.0f} MiB before them)')
+    if result.get('logits_vs_fp32'):
+        diff = result['logits_vs_fp32']
+        text += (f'; {result["amp"]} logits vs fp32: max |diff| '
+                 f'{diff["max_abs"]:.3e} ({100 * diff["max_rel"]:.2f} % of '
+                 'the largest |logit|)')
+    return text
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--image-size', type=int, default=448)
+    parser.add_argument('--batch-size', type=int, default=0,
+                        help="default: the config's training batch size")
+    parser.add_argument('--image-size', type=int, default=0,
+                        help="default: the config's `image_size`, else 448")
     parser.add_argument('--num-classes', type=int, default=0,
                         help='a vocabulary of this size instead of the '
                         "config's (default: the config's)")
     parser.add_argument('--steps', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--amp', choices=AMP_CHOICES, default='none')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels-last memory format for the image '
+                        "tower (the image encoder's `channels_last` field)")
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the image tower and the head '
+                        '(compiled in the warm-up steps)')
+    parser.add_argument('--compile-backend', default='inductor')
+    parser.add_argument('--device', default=None,
+                        help='cpu or cuda[:N] (default: cuda when '
+                        'available)')
     parser.add_argument('--json', help='also write the figures here')
-    return parser.parse_args(argv)
+    parser.add_argument('--in-process', action='store_true',
+                        help='on a CPU, measure in this process instead of '
+                        'a fresh one')
+    args = parser.parse_args(argv)
+    if args.device is None:
+        args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device_type(args.device) == 'cuda' and not torch.cuda.is_available():
+        parser.error(f'--device {args.device}: CUDA is not available here')
+    if args.steps < 1:
+        parser.error(f'--steps must be at least 1, got {args.steps}')
+    if args.compile and args.warmup < 1:
+        parser.error('--compile needs --warmup of at least 1 (compilation '
+                     'runs in the warm-up)')
+    try:
+        check_amp(args.amp, args.device)
+    except ValueError as err:
+        parser.error(str(err))
+    return args
+
+
+def benchmark_in_fresh_process(argv: List[str]) -> dict:
+    """Run this script with ``argv`` in a new interpreter, so the peak
+    resident set is the benchmark's alone; returns its figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = osp.join(tmp, 'result.json')
+        subprocess.run([sys.executable, osp.abspath(__file__), *argv,
+                        '--in-process', '--json', out], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ))
+        with open(out) as f:
+            return json.load(f)
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    result = benchmark(args)
+    if device_type(args.device) == 'cpu' and not args.in_process:
+        result = benchmark_in_fresh_process(argv)
+    else:
+        result = benchmark(args)
     print(format_table([result]))
-    head_and_loss = result['ms']['head'] + result['ms']['loss']
-    print(f'head + loss = {head_and_loss:,.0f} ms = '
-          f'{100 * head_and_loss / result["ms"]["image tower"]:.1f} % of the '
-          'image tower forward')
+    print(describe(result))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)
+    return result
 
 
 if __name__ == '__main__':

@@ -2,6 +2,7 @@
 (only the last k blocks train) and layer-wise learning-rate decay."""
 from typing import List, Optional, Tuple
 
+import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
@@ -20,6 +21,13 @@ def _uncovered_children(module: nn.Module, name: str,
         else:
             found.append(full)
     return found
+
+
+def _channels_last_images(module, args):
+    """Forward pre-hook: the images [B, 3, H, W] in channels-last memory
+    format."""
+    images, *rest = args
+    return (images.contiguous(memory_format=torch.channels_last), *rest)
 
 
 class BlockwiseEncoder(BaseModule):
@@ -91,6 +99,16 @@ class BlockwiseEncoder(BaseModule):
             if name.startswith(tower_name + '.') and not any(
                     name == k or name.startswith(k + '.') for k in keep):
                 param.requires_grad_(False)
+
+    def set_channels_last(self, enabled: bool) -> None:
+        """Store the tower's 4-D weights channels-last and hand it
+        channels-last images (faster convolutions of ResNets on GPUs with
+        tensor cores); the same features up to float rounding."""
+        self.channels_last = enabled
+        if enabled:
+            self.get_submodule(self.tower).to(
+                memory_format=torch.channels_last)
+            self.register_forward_pre_hook(_channels_last_images)
 
     def train(self, mode: bool = True):
         """Keep the frozen parts in eval mode."""

@@ -46,6 +46,9 @@ class CLIPImageEncoder(BlockwiseEncoder):
             the dense tokens. Defaults to True (as DualCoOp).
         rn_pos_embed (bool): ResNets only: add the positional embedding to
             the dense tokens. Defaults to True (as DualCoOp).
+        channels_last (bool): channels-last weights and inputs (see
+            :meth:`BlockwiseEncoder.set_channels_last`); for ResNet towers.
+            Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -56,6 +59,7 @@ class CLIPImageEncoder(BlockwiseEncoder):
                  trainable_blocks: Optional[int] = None,
                  rn_mean_token: bool = True,
                  rn_pos_embed: bool = True,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if clip_model is None:
@@ -75,6 +79,7 @@ class CLIPImageEncoder(BlockwiseEncoder):
         self.rn_mean_token = rn_mean_token
         self.rn_pos_embed = rn_pos_embed
         self.configure_trainable(frozen, trainable_blocks)
+        self.set_channels_last(channels_last)
         self.train(self.training)
 
     def layer_groups(self) -> Tuple[List[str], List[str]]:

@@ -32,6 +32,9 @@ class ProjectedBackbone(BlockwiseEncoder):
             Defaults to False.
         trainable_blocks (int, optional): train only the last k stages of
             the backbone; overrides ``frozen``. Defaults to None.
+        channels_last (bool): channels-last weights and inputs for the
+            backbone (see :meth:`BlockwiseEncoder.set_channels_last`).
+            Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -41,11 +44,13 @@ class ProjectedBackbone(BlockwiseEncoder):
                  embed_dim: int,
                  frozen: bool = False,
                  trainable_blocks: Optional[int] = None,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.proj = nn.Linear(in_channels, embed_dim)
         self.configure_trainable(frozen, trainable_blocks)
+        self.set_channels_last(channels_last)
 
     tower = 'backbone'
 
