@@ -10,7 +10,7 @@ naming the file.
 
 Examples::
 
-    python tools/test.py CONFIG work_dirs/x/epoch_20.pth
+    python tools/test.py CONFIG work_dirs/trm_ml/coco/epoch_20.pth
     python tools/test.py CONFIG CKPT --out preds.pkl          # predictions
     python tools/test.py CONFIG CKPT --out m.json --out-item metrics
     bash tools/dist_test.sh CONFIG CKPT 8

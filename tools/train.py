@@ -4,10 +4,16 @@ Same command line as mmpretrain's ``tools/train.py``; in addition it
 
 - imports ``mmpretrain_mlr`` first (registries, weights-only checkpoint
   loading for ``load_from`` / ``--resume``);
-- runs multi-process jobs on CPU-only machines with the gloo backend
-  (``bash tools/dist_train.sh CONFIG 2``);
-- on a CPU-only machine, ignores ``--amp`` with a warning (mmengine's
-  ``AmpOptimWrapper`` requires CUDA/NPU/MLU/MUSA), training in float32;
+- builds the config's ``runner_type``, by default
+  :class:`~mmpretrain_mlr.engine.PortableRunner`, which runs multi-process
+  jobs on CPU-only machines with the gloo backend (``bash
+  tools/dist_train.sh CONFIG 2``) and, on a CPU-only machine, ignores
+  ``--amp`` with a warning (mmengine's ``AmpOptimWrapper`` requires
+  CUDA/NPU/MLU/MUSA), training in float32;
+- puts the work directory, unless given, in
+  ``work_dirs/<config folder>/<config name>``, so that methods with
+  configs of the same name (``configs/dualcoop/coco.py``,
+  ``configs/trm_ml/coco.py``) do not share one;
 - adds the reliability hooks (:func:`add_reliability_hooks`): crash-safe
   checkpoints, exact resume, divergence guard, strict checkpoint loading
   (``--no-strict-load`` opts out), label-coverage check, stalled-rank
@@ -20,7 +26,7 @@ Examples::
 
     python tools/train.py CONFIG
     python tools/train.py CONFIG --resume                # latest in work dir
-    python tools/train.py CONFIG --resume work_dirs/x/epoch_1.pth
+    python tools/train.py CONFIG --resume work_dirs/demo/x/epoch_1.pth
     bash tools/dist_train.sh CONFIG 8 --amp
 
 ``tools/test.py`` reuses :func:`add_common_args`, :func:`check_file`,
@@ -29,7 +35,6 @@ Examples::
 :func:`run_reporting_stalls`.
 """
 import argparse
-import logging
 import os
 import os.path as osp
 import sys
@@ -41,11 +46,8 @@ if REPO_ROOT not in sys.path:
 import mmpretrain_mlr  # noqa: E402,F401  registries + checkpoint loader
 from mmengine.config import Config  # noqa: E402
 from mmengine.device import get_device  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
-from mmpretrain_mlr.utils import prepare_cpu_distributed  # noqa: E402
 from mmpretrain_mlr.utils.cfg_options import (  # noqa: E402
     CfgOptionsError, add_cfg_options_arg, check_cfg_options)
 from mmpretrain_mlr.utils.rank_progress import raise_if_stalled  # noqa: E402
@@ -54,6 +56,9 @@ from mmpretrain_mlr.utils.reliability_hooks import (  # noqa: E402
 from mmpretrain_mlr.utils.resume_checkpoint import (  # noqa: E402
     checkpoint_problem, find_resumable_checkpoint,
     previous_readable_checkpoint)
+from mmpretrain_mlr.utils.work_dirs import default_work_dir  # noqa: E402
+
+DEFAULT_RUNNER = 'mmpretrain.PortableRunner'
 
 AMP_HELP = (
     'enable automatic mixed precision training (AmpOptimWrapper, '
@@ -71,7 +76,7 @@ def add_common_args(parser):
     parser.add_argument(
         '--work-dir',
         help='directory for logs and checkpoints (default: the config\'s '
-        'work_dir, else ./work_dirs/<config name>)')
+        'work_dir, else ./work_dirs/<config folder>/<config name>)')
     add_cfg_options_arg(parser)
     parser.add_argument(
         '--no-strict-load',
@@ -119,12 +124,11 @@ def load_config(parser, args):
     check_file(parser, args.config, 'config file')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    # work_dir priority: command line > config > config file name
+    # work_dir priority: command line > config > config folder and name
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        name = osp.splitext(osp.basename(args.config))[0]
-        cfg.work_dir = osp.join('./work_dirs', name)
+        cfg.work_dir = default_work_dir(args.config)
     return cfg
 
 
@@ -132,10 +136,9 @@ def set_dataloader_defaults(cfg, fields, pin_memory=True,
                             persistent_workers=True):
     """Fill dataloader options the config leaves unset, as mmpretrain does.
 
-    ``pin_memory`` only applies with an accelerator and
-    ``persistent_workers`` only with ``num_workers > 0`` (torch rejects it
-    otherwise); ``False`` arguments (``--no-pin-memory``,
-    ``--no-persistent-workers``) override the config.
+    ``False`` arguments (``--no-pin-memory``, ``--no-persistent-workers``)
+    override the config. (``PortableRunner`` turns off what the device or
+    ``num_workers=0`` do not allow.)
 
     Args:
         cfg (mmengine.Config): Config to update in place.
@@ -152,7 +155,7 @@ def set_dataloader_defaults(cfg, fields, pin_memory=True,
         loader.setdefault('persistent_workers', True)
         if not pin_memory:
             loader.pin_memory = False
-        if not persistent_workers or not loader.get('num_workers', 0):
+        if not persistent_workers:
             loader.persistent_workers = False
 
 
@@ -193,7 +196,8 @@ def run_reporting_stalls(cfg, run):
 
 
 def build_runner(cfg):
-    """Build the Runner (or ``cfg.runner_type``) after CPU-distributed setup.
+    """Build ``cfg.runner_type``, by default ``PortableRunner`` (CPU
+    multi-process set-up, ``--amp`` fallback).
 
     Args:
         cfg (mmengine.Config): Complete config, ``launcher`` included.
@@ -201,10 +205,9 @@ def build_runner(cfg):
     Returns:
         mmengine.runner.Runner: The runner.
     """
-    prepare_cpu_distributed(cfg, cfg.launcher)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    if cfg.get('runner_type') is None:
+        cfg.runner_type = DEFAULT_RUNNER
+    return RUNNERS.build(cfg)
 
 
 def parse_args(argv=None):
@@ -251,12 +254,7 @@ def merge_args(parser, cfg, args):
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
-    if args.amp and get_device() == 'cpu':
-        print_log(
-            '--amp is ignored: mmengine\'s AmpOptimWrapper requires '
-            'CUDA/NPU/MLU/MUSA and none is available; training in float32.',
-            logger='current', level=logging.WARNING)
-    elif args.amp:
+    if args.amp:  # PortableRunner falls back to float32 on a CPU
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 

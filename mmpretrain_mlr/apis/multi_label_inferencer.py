@@ -13,6 +13,7 @@ from mmpretrain.apis.base import BaseInferencer, InputType
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
+from ..utils.frozen_weights import load_checkpoint
 from ..utils.vocabulary import resolve_class_names
 from .heatmap_drawing import draw_labels_and_heatmaps
 
@@ -39,8 +40,10 @@ class MultiLabelInferencer(BaseInferencer):
 
     Args:
         model (str | Config): config file or config.
-        pretrained (str, optional): checkpoint file. Defaults to None (the
-            weights as built).
+        pretrained (str, optional): checkpoint file, loaded strictly;
+            frozen weights it left out are those of the model as built,
+            content hash checked (``FrozenWeightsHook``). Defaults to None
+            (the weights as built).
         device (str, optional): e.g. ``'cpu'``, ``'cuda:0'``.
         classes (str | Sequence[str], optional): default vocabulary of the
             calls (see :meth:`__call__`). Defaults to the model's
@@ -52,7 +55,7 @@ class MultiLabelInferencer(BaseInferencer):
         >>> from mmpretrain_mlr.apis import MultiLabelInferencer
         >>> inferencer = MultiLabelInferencer(
         ...     'configs/demo/dualcoop_shapes.py',
-        ...     'work_dirs/dualcoop_shapes/epoch_12.pth')
+        ...     'work_dirs/demo/dualcoop_shapes/epoch_12.pth')
         >>> result = inferencer('scene.png', topk=2)[0]
         >>> result['labels'], result['scores']['red circle']
         >>> inferencer('scene.png', classes=['red circle', 'green square'])
@@ -72,8 +75,12 @@ class MultiLabelInferencer(BaseInferencer):
         if cfg_options:
             model = model.copy()
             model.merge_from_dict(cfg_options)
-        super().__init__(model=model, pretrained=pretrained or False,
-                         device=device)
+        super().__init__(model=model, pretrained=False, device=device)
+        if pretrained:
+            # frozen weights the checkpoint left out are checked and kept
+            meta = load_checkpoint(self.model, pretrained).get('meta', {})
+            if 'dataset_meta' in meta:
+                self.model._dataset_meta = meta['dataset_meta']
         self.prompt_based = callable(
             getattr(self.model, 'text_features', None))
         if classes is not None:

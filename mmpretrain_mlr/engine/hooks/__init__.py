@@ -13,3 +13,4 @@ from .observed_label_check import (NoKnownLabelsError,  # noqa: F401
 from .rank_progress import RankProgressHook  # noqa: F401
 from .epoch_summary import EpochSummaryHook  # noqa: F401
 from .label_protocol_summary import LabelProtocolSummaryHook  # noqa: F401
+from .frozen_weights import FrozenWeightsHook  # noqa: F401

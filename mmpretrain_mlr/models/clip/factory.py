@@ -1,11 +1,49 @@
 """The one place that builds an open_clip model (weights + tokenizer)."""
+import glob
 import json
+import os
 import os.path as osp
 from typing import Callable, Optional, Tuple
 
 import torch.nn as nn
 
 _FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.npz')
+# open_clip's model-name schemas: a downloaded model folder, a Hub repository
+LOCAL_DIR, HF_HUB = 'local-dir:', 'hf-hub:'
+# the weights files open_clip looks for in a local-dir folder
+_FOLDER_WEIGHTS = ('*.safetensors', '*.bin', '*.pth')
+
+
+def has_schema(model_name: Optional[str]) -> bool:
+    """Whether ``model_name`` names a model folder or Hub repository
+    (``'local-dir:PATH'``, ``'hf-hub:ORG/NAME'``), which hold the weights."""
+    return isinstance(model_name, str) and model_name.startswith(
+        (LOCAL_DIR, HF_HUB))
+
+
+def has_pretrained_weights(clip: dict) -> bool:
+    """Whether ``build_open_clip(**clip)`` loads weights (a tag, a file, a
+    folder or Hub repository) rather than initialising them at random."""
+    return clip.get('pretrained') is not None or \
+        has_schema(clip.get('model_name'))
+
+
+def _check_local_dir(model_name: str) -> None:
+    """A clear error for a ``local-dir:`` folder open_clip cannot load."""
+    folder = model_name[len(LOCAL_DIR):]
+    config = osp.join(folder, 'open_clip_config.json')
+    if not osp.isfile(config):
+        raise FileNotFoundError(
+            f'clip.model_name={model_name!r}: no {config!r}; a local-dir: '
+            'folder is a downloaded open_clip model: open_clip_config.json '
+            '(with "model_cfg") and the weights (e.g. '
+            'open_clip_pytorch_model.bin or open_clip_model.safetensors)')
+    if not any(glob.glob(osp.join(folder, pattern))
+               for pattern in _FOLDER_WEIGHTS):
+        raise FileNotFoundError(
+            f'clip.model_name={model_name!r}: no weights file '
+            f'({", ".join(_FOLDER_WEIGHTS)}) in {folder!r}, only '
+            f'{sorted(os.listdir(folder))}')
 
 
 def _looks_like_path(pretrained: str) -> bool:
@@ -26,8 +64,12 @@ def build_open_clip(model_name: str = 'RN50',
 
     Args:
         model_name (str): open_clip architecture name, e.g. ``'RN50'``,
-            ``'RN101-quickgelu'``, ``'ViT-B-16'``. Ignored when ``arch`` is
-            given. Defaults to ``'RN50'``.
+            ``'RN101-quickgelu'``, ``'ViT-B-16'``; or, with its weights,
+            a downloaded open_clip model folder ``'local-dir:PATH'``
+            (``open_clip_config.json`` and a weights file) or a Hugging Face
+            Hub repository ``'hf-hub:ORG/NAME'`` (read from the Hub cache,
+            ``cache_dir`` or ``HF_HOME``; offline with ``HF_HUB_OFFLINE=1``).
+            Ignored when ``arch`` is given. Defaults to ``'RN50'``.
         pretrained (str, optional): an open_clip pretrained tag (``'openai'``,
             ``'laion2b_s34b_b88k'``, ...), ``'shapes'`` (this project's tiny
             CLIP pretrained on captioned shapes scenes, built once into
@@ -68,6 +110,17 @@ def build_open_clip(model_name: str = 'RN50',
             open_clip.load_checkpoint(model, pretrained)
         context_length = arch.get('text_cfg', {}).get('context_length', 77)
         tokenizer = open_clip.SimpleTokenizer(context_length=context_length)
+    elif has_schema(model_name):
+        if pretrained is not None:
+            raise ValueError(
+                f'clip.pretrained={pretrained!r} with clip.model_name='
+                f'{model_name!r}: the folder / Hub repository holds the '
+                'weights; leave pretrained unset')
+        if model_name.startswith(LOCAL_DIR):
+            _check_local_dir(model_name)
+        model = open_clip.create_model(
+            model_name, force_quick_gelu=quick_gelu, cache_dir=cache_dir)
+        tokenizer = open_clip.get_tokenizer(model_name, cache_dir=cache_dir)
     else:
         if model_name not in open_clip.list_models():
             raise KeyError(
