@@ -1,5 +1,7 @@
 """The classifier wiring CLIP encoders, a prompt learner and a head."""
 import copy
+import itertools
+import json
 from types import SimpleNamespace
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -8,9 +10,11 @@ from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...utils.frozen_weights import frozen_state_keys
 from ...utils.vocabulary import resolve_class_names
 from ..build import build_with_context
 from ..clip import ClassifierFeatures, build_open_clip
+from ..clip.factory import has_pretrained_weights
 
 
 @MODELS.register_module()
@@ -37,6 +41,11 @@ class CLIPPromptClassifier(BaseClassifier):
     the optimizer) and run, without gradients, only in training steps of a
     head that asks for it (``head.needs_teacher = True``): the distillation
     target of methods that fine-tune the image tower.
+
+    Checkpoints leave out the frozen CLIP weights (both towers, the
+    teacher), which building the model restores from ``clip.pretrained``
+    (:meth:`frozen_pretrained_state`, ``FrozenWeightsHook``); random
+    weights (no ``pretrained``) are saved.
 
     :meth:`get_layer_depth` numbers parameters for mmpretrain's
     ``LearningRateDecayOptimWrapperConstructor``: the image encoder's own
@@ -88,6 +97,10 @@ class CLIPPromptClassifier(BaseClassifier):
             if test_class_names is not None else self.class_names)
 
         clip_model, tokenizer = build_open_clip(**clip)
+        # where the CLIP weights come from, as plain data for checkpoints
+        self.clip_source = json.loads(json.dumps(dict(clip)))
+        clip_tensors = list(itertools.chain(clip_model.parameters(),
+                                            clip_model.buffers()))
         self.teacher_image_encoder = None
         if teacher_image_encoder is not None:
             # the tower as loaded, before anything else can train it
@@ -95,6 +108,9 @@ class CLIPPromptClassifier(BaseClassifier):
             self.teacher_image_encoder = build_with_context(
                 teacher_image_encoder, clip_model=loaded)
             self.teacher_image_encoder.requires_grad_(False)
+            clip_tensors += itertools.chain(
+                self.teacher_image_encoder.parameters(),
+                self.teacher_image_encoder.buffers())
         self.text_encoder = build_with_context(
             text_encoder, clip_model=clip_model, tokenizer=tokenizer)
         self.image_encoder = build_with_context(image_encoder,
@@ -108,6 +124,27 @@ class CLIPPromptClassifier(BaseClassifier):
             num_classes=len(self.class_names),
             embed_dim=self.text_encoder.embed_dim)
         self._eval_text_cache = {}
+        clip_ids = {id(t) for t in clip_tensors}
+        self._clip_state_keys = frozenset(
+            name for name, tensor in itertools.chain(
+                self.named_parameters(remove_duplicate=False),
+                self.named_buffers(remove_duplicate=False))
+            if id(tensor) in clip_ids)
+
+    def frozen_pretrained_state(self) -> Optional[Tuple[dict, List[str]]]:
+        """Where the frozen CLIP weights come from, and their state-dict
+        keys: the weights that building the model restores from
+        ``clip.pretrained``, which checkpoints may leave out.
+
+        Returns:
+            tuple | None: ``(source, keys)``, ``source`` the ``clip``
+            arguments; None for random weights (no ``pretrained``).
+        """
+        if not has_pretrained_weights(self.clip_source):
+            return None
+        keys = [k for k in frozen_state_keys(self)
+                if k in self._clip_state_keys]
+        return dict(clip=self.clip_source), keys
 
     def text_features(self, class_names: Sequence[str]) -> torch.Tensor:
         """Normalised class embeddings [S, C, D] of ``class_names``.
