@@ -112,6 +112,72 @@ def test_agrees_with_mmpretrain_average_precision():
         pytest.approx(expected.item(), rel=1e-5)
 
 
+def _mmpretrain_map(scores, targets):
+    """mmpretrain's AveragePrecision (targets coded 1 / 0 / -1 ignored)."""
+    mmpre_targets = np.select([targets == 1, targets == -1], [1, 0], -1)
+    return AveragePrecision.calculate(
+        torch.as_tensor(scores), torch.from_numpy(mmpre_targets)).item()
+
+
+def test_float64_sigmoids_of_confident_logits_keep_the_agreement():
+    # logits of 17 to 24, as CLIP-scale heads give: their float32 sigmoids
+    # tie at 1.0 (groups of positives and negatives), float64 ones do not
+    rng = np.random.default_rng(2)
+    targets = np.where(rng.random((60, 5)) < 0.4, 1, -1)
+    logits = np.where(targets == 1, 21., 20.) + rng.uniform(-3, 3, (60, 5))
+    logits = torch.from_numpy(logits)
+    scores = torch.sigmoid(logits)  # float64
+    assert len(np.unique(scores.numpy())) == scores.numel()
+    assert mean_average_precision(scores, targets, 'mmpretrain') == \
+        pytest.approx(_mmpretrain_map(scores, targets), rel=1e-5)
+    assert mean_average_precision(scores, targets, 'mmpretrain') == \
+        pytest.approx(mean_average_precision(logits, targets, 'mmpretrain'))
+    saturated = torch.sigmoid(logits.float())
+    assert (saturated == 1).float().mean() > 0.9
+
+
+def _ranked_ap(order, positives):
+    """AP of one strict ranking: mean precision at each positive's rank."""
+    hits = np.cumsum(positives[order])
+    ranks = np.arange(1, len(order) + 1)
+    return float((hits / ranks)[positives[order]].mean())
+
+
+def test_tied_scores_where_mmpretrain_differs():
+    # one class: a negative and two positives tied at 1.0 (float32
+    # saturation), below them a positive and a negative
+    scores = np.array([1.0, 1.0, 0.9, 1.0, 0.3])
+    positives = np.array([False, True, True, True, False])
+    targets = np.where(positives, 1, -1)[:, None]
+    # this package: the tied group is one threshold, each of its positives
+    # gets the precision at the group's end (2/3), as scikit-learn
+    ours = (2 / 3 + 2 / 3 + 3 / 4) / 3
+    assert mean_average_precision(scores[:, None], targets) == \
+        pytest.approx(100 * ours)
+    assert ours == pytest.approx(average_precision_score(positives, scores))
+    for perm in ([4, 3, 2, 1, 0], [1, 0, 3, 2, 4]):
+        assert mean_average_precision(scores[perm, None], targets[perm]) == \
+            pytest.approx(100 * ours)
+    # mmpretrain: the precision at each positive's place in the order
+    # torch.argsort gives the tied samples
+    order = torch.argsort(torch.from_numpy(scores), descending=True).numpy()
+    theirs = _mmpretrain_map(scores[:, None], targets)
+    assert theirs == pytest.approx(100 * _ranked_ap(order, positives),
+                                   rel=1e-6)
+    # ... which lies between positives last and positives first in the group
+    last, first = [0, 1, 3, 2, 4], [1, 3, 0, 2, 4]
+    assert 100 * _ranked_ap(np.array(last), positives) <= theirs + 1e-4
+    assert theirs <= 100 * _ranked_ap(np.array(first), positives) + 1e-4
+
+
+def test_class_without_positives_is_where_mmpretrain_differs_too():
+    # mmpretrain's AveragePrecision scores such a class 0 and keeps it
+    scores = np.array([[0.9, 0.4], [0.2, 0.3]])
+    targets = np.array([[1, -1], [-1, -1]])
+    assert mean_average_precision(scores, targets, 'mmpretrain') == 100.0
+    assert _mmpretrain_map(scores, targets) == pytest.approx(50.0)
+
+
 def test_input_errors():
     with pytest.raises(ValueError, match='unknown mAP convention'):
         mean_average_precision(SCORES, TARGETS, 'voc')

@@ -13,7 +13,7 @@ def _samples(scores, targets, with_full_label=True):
     """Data samples as a metric receives them (dicts)."""
     samples = []
     for score, target in zip(scores, targets):
-        sample = DataSample().set_pred_score(torch.tensor(score))
+        sample = DataSample().set_pred_score(torch.as_tensor(score))
         sample.set_gt_label(np.flatnonzero(np.asarray(target) == 1))
         if with_full_label:
             sample.set_field(np.asarray(target, dtype=np.int8), 'full_label')
@@ -55,6 +55,16 @@ def test_map_metric_without_full_label_uses_gt_label():
     assert out['val/mAP'] == pytest.approx(75.0)
     assert out['val/AP_classwise'][0] == pytest.approx(75.0)
     assert np.isnan(out['val/AP_classwise'][1])
+
+
+def test_map_metric_keeps_float64_scores_apart():
+    # sigmoid(20) and sigmoid(21) are both 1.0 in float32; in float64 the
+    # positive ranks first (AP 1), tied they would share precision 1/2
+    scores = torch.sigmoid(torch.tensor([[20.], [21.]], dtype=torch.float64))
+    targets = [[-1], [1]]
+    for cfg in (dict(type='MultiLabelMAP'), dict(type='AveragePrecision')):
+        out = _evaluate(cfg, scores, targets)
+        assert out == {'multi-label/mAP': pytest.approx(100.0)}, cfg
 
 
 def test_prf_metric_keys_and_values():
