@@ -1,7 +1,38 @@
 """Install mmpretrain-mlr: ``pip install -e .[lite,tests]``."""
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# What an installed OpenMMLab project carries in `<package>/.mim`, where
+# `mim train` / `mim test` and mmpretrain's ModelHub look for them.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies :data:`MIM_FILES` into
+    ``mmpretrain_mlr/.mim`` of the build (what mmpretrain's
+    ``add_mim_extension`` copies into its source tree), so that a wheel and
+    ``pip install .`` hold them; an editable install reads them from the
+    checkout."""
+
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        target = osp.join(self.build_lib, 'mmpretrain_mlr', '.mim')
+        self.mkpath(target)
+        for name in MIM_FILES:
+            src, dst = osp.join(osp.dirname(osp.abspath(__file__)), name), \
+                osp.join(target, name)
+            if osp.isdir(dst):
+                shutil.rmtree(dst)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                    '__pycache__', '*.pyc'))
+            else:
+                self.copy_file(src, dst)
 
 
 def read_version():
@@ -37,7 +68,11 @@ setup(
         # The `mmcv` module without compiled ops: all this package needs.
         'lite': ['mmcv-lite>=2.0.0,<2.4.0'],
         'tests': ['pytest', 'scikit-learn'],
+        # `mim train mmpretrain_mlr CONFIG` / `mim test` (OpenMMLab's CLI)
+        'mim': ['openmim'],
     },
+    cmdclass={'build_py': BuildPyWithMim},
     license='Apache License 2.0',
+    license_files=['LICENSE'],
     zip_safe=False,
 )

@@ -17,6 +17,10 @@ warnings.filterwarnings(
     'ignore', message=re.escape('Fail to import ``MultiScaleDeformableAttention'))
 
 from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
+from .utils.package_files import register_model_index  # noqa: E402
+
+# mmpretrain.list_models / get_model know this package's configs
+register_model_index()
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']
