@@ -14,7 +14,9 @@ class FixedPromptLearner(BaseModule):
     Each template is filled with every class name and encoded; the
     L2-normalised embeddings are averaged over templates and normalised
     again. The text encoder is frozen, so the result for a vocabulary is
-    computed once and cached (per vocabulary and device).
+    computed once and cached (per vocabulary and device), in float32 even
+    when first asked for under autocast (mixed-precision training), so
+    that full-precision evaluation later reads exact embeddings.
 
     Args:
         templates (Sequence[str]): templates with one ``{}`` for the name.
@@ -44,10 +46,11 @@ class FixedPromptLearner(BaseModule):
         key = (tuple(class_names), str(device))
         if key not in self._cache:
             names = [name.replace('_', ' ') for name in class_names]
-            per_template = torch.stack([
-                F.normalize(text_encoder.encode_texts(
-                    [template.format(name) for name in names]), dim=-1)
-                for template in self.templates
-            ])  # [T, C, D]
+            with torch.autocast(device.type, enabled=False):
+                per_template = torch.stack([
+                    F.normalize(text_encoder.encode_texts(
+                        [template.format(name) for name in names]), dim=-1)
+                    for template in self.templates
+                ])  # [T, C, D]
             self._cache[key] = F.normalize(per_template.mean(0), dim=-1)[None]
         return self._cache[key]
