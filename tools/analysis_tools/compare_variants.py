@@ -4,7 +4,10 @@ A variant is a name and a set of config overrides (what ``--cfg-options``
 takes); the special key ``_config_`` trains another config instead (e.g.
 the baseline a method is compared with). Each variant is an ordinary
 ``tools/train.py`` run of a child config (``<work-dir>/<variant>/
-config.py``: the config with the overrides merged), optionally followed
+config.py``: the config with the overrides merged; each variant and each
+known ratio in a folder of its own; ``<work-dir>`` defaults to
+``work_dirs/compare_variants/<config folder>/<config name>``, so sweeps
+of different configs do not mix either), optionally followed
 by ``tools/test.py`` on the checkpoint of the best validation epoch. The
 table gives, per variant, the best and last validation figure of the
 metric, the test figure (``--test``), the pseudo-label figures of the
@@ -357,7 +360,9 @@ def parse_args(argv=None):
                         "config's checkpoint save_best)")
     parser.add_argument('--test', action='store_true',
                         help='also run tools/test.py on the best epoch')
-    parser.add_argument('--work-dir', default='work_dirs/compare_variants')
+    parser.add_argument(
+        '--work-dir', help='folder of the variants\' runs (default: '
+        'work_dirs/compare_variants/<config folder>/<config name>)')
     parser.add_argument('--out', help='also write the table (markdown) here')
     return parser.parse_args(argv)
 
@@ -383,8 +388,11 @@ def collect_variants(args) -> Dict[str, dict]:
 
 
 def main(argv=None):
+    from mmpretrain_mlr.utils.work_dirs import default_work_dir
     args = parse_args(argv)
-    rows = compare(args.config, collect_variants(args), args.work_dir,
+    work_dir = args.work_dir or default_work_dir(
+        args.config, root='work_dirs/compare_variants')
+    rows = compare(args.config, collect_variants(args), work_dir,
                    args.ratios, args.metric, args.test)
     table = format_table(rows)
     print('\n' + table)

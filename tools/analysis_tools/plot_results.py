@@ -15,7 +15,7 @@ Examples::
     python tools/analysis_tools/plot_results.py predictions preds.pkl \\
         --config CONFIG --out-dir plots/
     python tools/analysis_tools/plot_results.py pseudo-labels \\
-        work_dirs/trm_ml_shapes --out-dir plots/
+        work_dirs/demo/trm_ml_shapes --out-dir plots/
 """
 import argparse
 import glob
