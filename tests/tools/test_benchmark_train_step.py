@@ -1,35 +1,96 @@
-"""benchmark_train_step.py runs each timed part of a real training step:
-the head's parameters get gradients from the step it times."""
+"""benchmark_train_step.py times the model's own training step stage by
+stage, counts what each stage saves for backward, and compares mixed
+precision with float32."""
 import json
 import os.path as osp
-import sys
 
 import pytest
+import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = 'benchmark_train_step'  # the `script` fixture (conftest.py)
+SMALL = ['--batch-size', '2', '--image-size', '64', '--steps', '1']
+
+
+def demo(name):
+    return osp.join(REPO, 'configs', 'demo', name)
 
 
 @pytest.mark.parametrize('config', ['trm_ml_shapes.py', 'dualcoop_shapes.py'])
-def test_step_times_every_part_and_reaches_the_trained_weights(
-        script, config, tmp_path):
-    args = script.parse_args([
-        osp.join(REPO, 'configs', 'demo', config), '--batch-size', '2',
-        '--image-size', '64', '--steps', '1', '--warmup', '0', '--json',
-        str(tmp_path / 'out.json')])
-    cfg, model = script.build_model(args.config, 'cpu', 0)
-    images, samples = script.make_batch(cfg, model, 2, 64, 'cpu')
-    times = {}
-    trained = [p for p in model.parameters() if p.requires_grad]
+def test_every_stage_is_timed_and_the_step_reaches_the_trained_weights(
+        script, config):
+    cfg, model = script.build_model(demo(config), 'cpu')
+    images, samples = script.make_batch(
+        script.num_model_classes(cfg, model), 2, 64, 'cpu')
+    clock = script.StageClock('cpu')
+    clock.instrument(model)
     grads = []
-    for p in trained:  # keep each gradient before the step clears it
-        p.register_hook(lambda g, store=grads: store.append(g.abs().sum()))
-    script.train_step(model, images, samples, 'cpu', times)
-    assert set(times) == set(script.SEGMENTS)
+    for p in model.parameters():  # keep each gradient before it is cleared
+        if p.requires_grad:
+            p.register_hook(lambda g, store=grads: store.append(g.abs().sum()))
+    script.train_step(model, images, samples, clock, 'none', 'cpu')
     assert grads and sum(grads) > 0
-    script.main(sys.argv[:0] + [
-        args.config, '--batch-size', '2', '--image-size', '64', '--steps',
-        '1', '--warmup', '0', '--json', str(tmp_path / 'out.json')])
-    result = json.load(open(tmp_path / 'out.json'))
+    assert set(script.STAGES) - {'text side'} <= {
+        s for s, t in clock.times.items() if t > 0}
+    assert clock.times['forward'] >= sum(clock.times[s]
+                                         for s in script.STAGES)
+    # the frozen CLIP tower keeps nothing; the trained parts do
+    assert clock.saved['image tower'] == 0
+    assert sum(clock.saved.values()) > 0
+
+
+def test_a_trained_backbone_saves_activations(script):
+    """The linear baseline (mmpretrain ImageClassifier, ResNet-50 trained
+    end to end): its image tower is timed through extract_feat and does
+    save for backward, so the zero above is a measurement."""
+    config = osp.join(REPO, 'configs', 'single_positive', 'resnet50_coco.py')
+    result = script.benchmark(script.parse_args(
+        [config, *SMALL, '--warmup', '0', '--device', 'cpu']))
+    assert result['model'] == 'ImageClassifier'
+    assert result['num_classes'] == 80
+    assert result['ms']['image tower'] > 0
+    assert result['saved_mib']['image tower'] > 1
+
+
+def test_fresh_process_bf16_json_and_table(script, tmp_path, capsys):
+    out = tmp_path / 'out.json'
+    result = script.main([demo('dualcoop_shapes.py'), *SMALL, '--device',
+                          'cpu', '--amp', 'bf16', '--channels-last',
+                          '--json', str(out)])
+    assert json.load(open(out)) == result
     assert set(result['ms']) == set(script.SEGMENTS)
-    assert result['images_per_s'] > 0 and result['peak_memory_mib'] > 0
+    assert result['images_per_s'] > 0
+    assert result['peak_memory_mib'] >= result['memory_before_steps_mib'] > 0
+    diff = result['logits_vs_fp32']
+    # bf16 keeps 8 significant bits: a difference, and a small one
+    assert 0 < diff['max_rel'] < 0.05
+    printed = capsys.readouterr().out
+    assert '| dualcoop_shapes.py | bf16 |' in printed
+    assert 'bf16 logits vs fp32' in printed
+
+
+def test_compile_wraps_the_compiled_stages(script):
+    args = script.parse_args([demo('dualcoop_shapes.py'), *SMALL,
+                              '--device', 'cpu', '--compile',
+                              '--compile-backend', 'eager'])
+    result = script.benchmark(args)
+    assert result['compile'] == 'eager' and result['saved_mib'] is None
+    assert result['ms']['image tower'] > 0
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--amp', 'fp16', '--device', 'cpu'], 'bfloat16 only'),
+    (['--compile', '--warmup', '0', '--device', 'cpu'], 'warm-up'),
+    (['--steps', '0', '--device', 'cpu'], 'at least 1'),
+])
+def test_bad_options_are_usage_errors(script, capsys, argv, message):
+    with pytest.raises(SystemExit):
+        script.parse_args([demo('dualcoop_shapes.py'), *argv])
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is available')
+def test_cuda_without_cuda_is_a_usage_error(script, capsys):
+    with pytest.raises(SystemExit):
+        script.parse_args([demo('dualcoop_shapes.py'), '--device', 'cuda'])
+    assert 'CUDA is not available' in capsys.readouterr().err
