@@ -48,6 +48,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.device import get_device  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 
+from mmpretrain_mlr.utils.amp import amp_optim_wrapper  # noqa: E402
 from mmpretrain_mlr.utils.cfg_options import (  # noqa: E402
     CfgOptionsError, add_cfg_options_arg, check_cfg_options)
 from mmpretrain_mlr.utils.rank_progress import raise_if_stalled  # noqa: E402
@@ -61,8 +62,9 @@ from mmpretrain_mlr.utils.work_dirs import default_work_dir  # noqa: E402
 DEFAULT_RUNNER = 'mmpretrain.PortableRunner'
 
 AMP_HELP = (
-    'enable automatic mixed precision training (AmpOptimWrapper, '
-    "loss_scale='dynamic'). On a machine without CUDA/NPU/MLU/MUSA the flag "
+    'enable automatic mixed precision training (AmpOptimWrapper in '
+    "bfloat16 where the GPU supports it, else float16 with loss_scale="
+    "'dynamic'). On a machine without CUDA/NPU/MLU/MUSA the flag "
     "is ignored with a warning, because mmengine's AmpOptimWrapper requires "
     'one of them; training then runs in float32.')
 
@@ -255,8 +257,7 @@ def merge_args(parser, cfg, args):
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
     if args.amp:  # PortableRunner falls back to float32 on a CPU
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        amp_optim_wrapper(cfg.optim_wrapper, get_device())
 
     if args.auto_scale_lr:
         if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
