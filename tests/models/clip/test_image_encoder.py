@@ -1,5 +1,8 @@
+import copy
+
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from mmpretrain_mlr.models.clip import (CLIPImageEncoder, ImageFeatures,
@@ -27,31 +30,83 @@ def test_vit_dense_shapes_and_resolution(tiny_vit_clip):
     assert feats.dense_feat.shape == (1, 12 * 16, 32)
 
 
-def test_resnet_dense_tokens_follow_the_value_path(tiny_rn_clip):
-    model = tiny_rn_clip[0]
-    encoder = CLIPImageEncoder(clip_model=model)
-    images = torch.randn(2, 3, 128, 128)  # 2x the native size: 4x4 grid
-    feats = encoder(images)
-    assert feats.dense_feat.shape == (2, 17, 32)
-    # independent recomputation: value + output projections of each token
-    v = model.visual
+def bicubic_grid(pos, src, dst):
+    """[1 + h*w, C] positions with the grid rows (row-major over (h, w))
+    resized bicubically from ``src`` to ``dst``."""
+    grid = pos[1:].reshape(1, src[0], src[1], -1).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, size=dst, mode='bicubic', align_corners=False)
+    return torch.cat([pos[:1], grid.flatten(2)[0].T], 0)
+
+
+def test_vit_dense_tokens_equal_open_clip_tokens_at_a_non_square_size(
+        tiny_vit_clip):
+    # 48 x 80 input, 8-pixel patches: a 6 x 10 grid (native 8 x 8)
+    visual = tiny_vit_clip[0].visual
+    encoder = CLIPImageEncoder(clip_model=tiny_vit_clip[0])
+    images = torch.randn(2, 3, 48, 80)
+    # open_clip's own tower, its positions resized to the 6 x 10 grid
+    reference = copy.deepcopy(visual)
+    reference.positional_embedding = nn.Parameter(
+        bicubic_grid(visual.positional_embedding, (8, 8), (6, 10)))
+    reference.output_tokens = True
     with torch.no_grad():
-        fmap = v.layer4(v.layer3(v.layer2(v.layer1(v.stem(images)))))
+        feats = encoder(images)
+        pooled, tokens = reference(images)  # tokens: after ln_post
+    assert feats.dense_feat.shape == (2, 60, 32)
+    torch.testing.assert_close(feats.global_feat, pooled, atol=1e-5,
+                               rtol=0)
+    torch.testing.assert_close(feats.dense_feat, tokens @ reference.proj,
+                               atol=1e-5, rtol=0)
+
+
+def resnet_value_path(visual, images, native_grid):
+    """Independent DualCoOp-style dense tokens of a ModifiedResNet: the
+    attention pool's value and output projections of (mean token, grid
+    tokens) + positions, and of the same tokens without positions."""
+    with torch.no_grad():
+        fmap = visual.layer4(visual.layer3(visual.layer2(visual.layer1(
+            visual.stem(images)))))  # [B, C, h, w]
         tokens = fmap.flatten(2).transpose(1, 2)
         tokens = torch.cat([tokens.mean(1, keepdim=True), tokens], 1)
-        pos = v.attnpool.positional_embedding  # [1 + 2*2, C]
-        grid = pos[1:].reshape(1, 2, 2, -1).permute(0, 3, 1, 2)
-        grid = F.interpolate(grid, size=(4, 4), mode='bicubic',
-                             align_corners=False)
-        pos = torch.cat([pos[:1], grid.flatten(2)[0].T], 0)
-        ap = v.attnpool
-        expected = F.linear(F.linear(tokens + pos, ap.v_proj.weight,
-                                     ap.v_proj.bias),
-                            ap.c_proj.weight, ap.c_proj.bias)
-    assert torch.allclose(feats.dense_feat, expected, atol=1e-5)
+        pos = bicubic_grid(visual.attnpool.positional_embedding, native_grid,
+                           fmap.shape[-2:])
+        ap = visual.attnpool
 
-    no_mean = CLIPImageEncoder(clip_model=model, rn_mean_token=False)
-    assert no_mean(images).dense_feat.shape == (2, 16, 32)
+        def project(x):
+            return F.linear(F.linear(x, ap.v_proj.weight, ap.v_proj.bias),
+                            ap.c_proj.weight, ap.c_proj.bias)
+
+        return project(tokens + pos), project(tokens)
+
+
+def test_resnet_dense_tokens_follow_the_value_path(tiny_rn_clip):
+    model = tiny_rn_clip[0]
+    # native 64 -> a 2 x 2 grid; 96 x 160 -> a 3 x 5 grid
+    images = torch.randn(2, 3, 96, 160)
+    with_pos, without_pos = resnet_value_path(model.visual, images, (2, 2))
+    with torch.no_grad():
+        feats = CLIPImageEncoder(clip_model=model)(images)
+        no_mean = CLIPImageEncoder(clip_model=model, rn_mean_token=False)(
+            images)
+        no_pos = CLIPImageEncoder(clip_model=model, rn_pos_embed=False)(
+            images)
+    assert feats.dense_feat.shape == (2, 16, 32)
+    torch.testing.assert_close(feats.dense_feat, with_pos, atol=1e-5,
+                               rtol=0)
+    torch.testing.assert_close(no_mean.dense_feat, with_pos[:, 1:],
+                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(no_pos.dense_feat, without_pos, atol=1e-5,
+                               rtol=0)
+    # the global feature stays open_clip's attention pool (its positions
+    # resized) in every variant
+    reference = copy.deepcopy(model.visual)
+    reference.attnpool.positional_embedding = nn.Parameter(bicubic_grid(
+        model.visual.attnpool.positional_embedding, (2, 2), (3, 5)))
+    with torch.no_grad():
+        expected = reference(images)
+    for variant in (feats, no_mean, no_pos):
+        torch.testing.assert_close(variant.global_feat, expected, atol=1e-5,
+                                   rtol=0)
 
 
 def test_frozen_encoder_stays_in_eval(tiny_rn_clip):
