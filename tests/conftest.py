@@ -58,6 +58,9 @@ env_cfg = dict(dist_cfg=dict(backend='nccl'))
 def _run_tool(*args, env=None, timeout=300, check=True):
     """Run a repository script in a fresh process and capture its output.
 
+    GPUs are hidden (``CUDA_VISIBLE_DEVICES=''``), so a run takes the CPU
+    path on any machine.
+
     Args:
         *args (str | os.PathLike): Script path relative to the repository
             root (``.py`` runs under this interpreter, ``.sh`` under bash),
@@ -71,7 +74,9 @@ def _run_tool(*args, env=None, timeout=300, check=True):
     """
     script, *rest = args
     runner = [sys.executable] if script.endswith('.py') else ['bash']
-    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable)
+    # CPU only, GPUs or not: multi-process runs take the gloo path
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
+                    CUDA_VISIBLE_DEVICES='')
     full_env.update(env or {})
     proc = subprocess.run(
         runner + [osp.join(REPO_ROOT, script), *map(str, rest)],
@@ -88,6 +93,13 @@ def _run_tool(*args, env=None, timeout=300, check=True):
 def run_tool():
     """``run_tool(script, *args, env=None, timeout=300, check=True)``."""
     return _run_tool
+
+
+@pytest.fixture
+def hidden_gpus(monkeypatch):
+    """``CUDA_VISIBLE_DEVICES=''`` for the processes a test starts (spawned
+    workers inherit it), so they run on the CPU on any machine."""
+    monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '')
 
 
 @pytest.fixture

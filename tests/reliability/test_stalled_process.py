@@ -28,7 +28,7 @@ def test_stopped_rank_ends_the_job_with_an_error_naming_it(
         rel_config, free_port, tmp_path):
     log_path = tmp_path / 'job.log'
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
-               PORT=str(free_port))
+               PORT=str(free_port), CUDA_VISIBLE_DEVICES='')
     with open(log_path, 'w') as log:
         job = subprocess.Popen(
             ['bash', 'tools/dist_train.sh', str(rel_config), '2',

@@ -94,7 +94,7 @@ def _worker(rank, port, out_dir, tamper):
 
 
 def test_two_processes_hold_identical_prototypes_and_drift_is_caught(
-        free_port, tmp_path):
+        free_port, tmp_path, hidden_gpus):
     # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
     mp.start_processes(_worker, args=(free_port, str(tmp_path), True),
                        nprocs=2, join=True, start_method='spawn')

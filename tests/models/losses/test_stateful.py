@@ -56,7 +56,7 @@ def _worker(rank, port, out_dir):
         dist.destroy_process_group()
 
 
-def test_two_processes_agree(free_port, tmp_path):
+def test_two_processes_agree(free_port, tmp_path, hidden_gpus):
     # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
     # the parent's torch already started
     mp.start_processes(_worker, args=(free_port, str(tmp_path)), nprocs=2,
