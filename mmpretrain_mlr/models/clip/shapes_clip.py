@@ -29,9 +29,12 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
+from ...utils.package_files import package_files_root
+
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-RECIPE = osp.join(osp.dirname(PACKAGE_ROOT), 'configs', 'demo',
-                  'shapes_clip_pretrain.py')
+# in the checkout's configs/, or the installed package's .mim/configs/
+RECIPE = osp.join(package_files_root() or osp.dirname(PACKAGE_ROOT),
+                  'configs', 'demo', 'shapes_clip_pretrain.py')
 # The code whose behaviour the recipe's result depends on, besides the
 # config itself (package-relative paths).
 RECIPE_SOURCES = (
@@ -79,9 +82,9 @@ def load_recipe(recipe: Optional[str] = None,
     if not osp.isfile(recipe):
         raise FileNotFoundError(
             f"clip.pretrained='shapes': the pretraining recipe {recipe} is "
-            'missing; it ships with the repository '
-            '(configs/demo/shapes_clip_pretrain.py), so install from a clone '
-            '(pip install -e .)')
+            'missing; it ships with the package (configs/demo/'
+            'shapes_clip_pretrain.py in a checkout, mmpretrain_mlr/.mim/'
+            'configs/ when installed from a wheel or with pip install .)')
     cfg = Config.fromfile(recipe)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
