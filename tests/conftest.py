@@ -102,12 +102,17 @@ def hidden_gpus(monkeypatch):
     monkeypatch.setenv('CUDA_VISIBLE_DEVICES', '')
 
 
-@pytest.fixture
-def free_port():
+def find_free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    return find_free_port()
 
 
 def write_tiny_images(folder, left_half_offset=0):
