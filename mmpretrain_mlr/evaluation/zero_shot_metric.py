@@ -2,6 +2,7 @@
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
+import torch
 from mmpretrain.registry import METRICS
 
 from ..utils.vocabulary import read_name_list
@@ -61,6 +62,13 @@ class ZeroShotMetric(ScoreTargetMetric):
             Defaults to 'zsl'.
         zsl_images (str): 'all' or 'with_unseen_positive', the images of the
             ZSL figures. Defaults to 'all'.
+        zsl_score_key (str, optional): Take the ZSL scores from this field
+            of each data sample, the model's scores of the unseen
+            vocabulary alone (e.g. ``'pred_score_zsl'`` from
+            ``CLIPPromptClassifier(test_vocabularies=dict(zsl=...))``), in
+            the order of the unseen columns, instead of the unseen columns
+            of ``pred_score``. Needed by heads whose class scores depend on
+            the vocabulary (SigRL). Defaults to None.
         per_class (bool): At each evaluation, log a table of the classes
             with the lowest AP over all images (name, AP, positives, seen /
             unseen) and write all classes to ``per_class_gzsl.csv`` next to
@@ -86,6 +94,7 @@ class ZeroShotMetric(ScoreTargetMetric):
                  ks: Sequence[int] = (3, 5),
                  map_convention: str = 'zsl',
                  zsl_images: str = 'all',
+                 zsl_score_key: Optional[str] = None,
                  per_class: bool = False,
                  per_class_log_rows: int = 20,
                  per_class_scalars: bool = False,
@@ -113,9 +122,39 @@ class ZeroShotMetric(ScoreTargetMetric):
         self.ks = tuple(ks)
         self.map_convention = check_convention(map_convention)
         self.zsl_images = zsl_images
+        self.zsl_score_key = zsl_score_key
         self.per_class = per_class
         self.per_class_log_rows = per_class_log_rows
         self.per_class_scalars = per_class_scalars
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """Keep scores and targets, and the ZSL scores with
+        ``zsl_score_key``."""
+        super().process(data_batch, data_samples)
+        if self.zsl_score_key is None:
+            return
+        kept = self.results[len(self.results) - len(data_samples):]
+        for result, data_sample in zip(kept, data_samples):
+            if self.zsl_score_key not in data_sample:
+                raise KeyError(
+                    f'ZeroShotMetric: the data sample has no '
+                    f'{self.zsl_score_key!r} (zsl_score_key); the model '
+                    'fills it when it scores a second vocabulary, e.g. '
+                    'model.test_vocabularies=dict(zsl=<unseen classes>)')
+            result['zsl_score'] = torch.as_tensor(
+                data_sample[self.zsl_score_key]).detach().cpu().double()
+
+    def _zsl_scores(self, results: List[dict],
+                    num_unseen: int) -> np.ndarray:
+        """[N, U] ZSL scores kept by :meth:`process`."""
+        scores = torch.stack([res['zsl_score'] for res in results]).numpy()
+        if scores.shape[1] != num_unseen:
+            raise ValueError(
+                f'ZeroShotMetric: {self.zsl_score_key!r} scores '
+                f'{scores.shape[1]} classes but there are {num_unseen} '
+                'unseen columns; expected the unseen vocabulary in the '
+                'order of the unseen columns')
+        return scores
 
     def _column_indices(self, classes: Sequence[Union[int, str]],
                         num_classes: int, field: str) -> np.ndarray:
@@ -184,6 +223,8 @@ class ZeroShotMetric(ScoreTargetMetric):
             raise ValueError('no unseen class: `seen_classes` lists all '
                              f'{scores.shape[1]} classes of `pred_score`')
         zsl_scores, zsl_targets = scores[:, unseen], targets[:, unseen]
+        if self.zsl_score_key is not None:
+            zsl_scores = self._zsl_scores(results, unseen.size)
         if self.zsl_images == 'with_unseen_positive':
             rows = (zsl_targets == 1).any(axis=1)
             zsl_scores, zsl_targets = zsl_scores[rows], zsl_targets[rows]

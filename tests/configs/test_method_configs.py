@@ -18,7 +18,7 @@ from mmpretrain_mlr.datasets import resolve_class_names
 from tests.datasets.fixtures_coco_voc import write_coco, write_voc
 from tests.datasets.fixtures_nus_vg_cub import (write_cub, write_nus_wide,
                                                 write_visual_genome)
-from tests.models.conftest import RN_ARCH
+from tests.models.conftest import RN_ARCH, VIT_ARCH
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
     __file__)))), 'configs')
@@ -39,6 +39,8 @@ CASES = {
     'trm_ml/nuswide.py': write_nus_wide,
     'trm_ml/cub.py': write_cub,
     'trm_ml/vg200.py': lambda tmp: write_vg200(tmp),
+    'sigrl/voc12_spml.py': lambda tmp: write_voc(tmp, 'VOC2012'),
+    'sigrl/coco_spml.py': lambda tmp: write_coco(tmp) or tmp,
 }
 
 
@@ -51,12 +53,18 @@ def write_vg200(root):
 
 
 def shrink_pipeline(pipeline):
-    """448 px -> 64 px (the Cutout keeps its half-side size)."""
+    """448 / 224 px -> 64 px (the Cutout keeps its half-side size)."""
     for step in pipeline:
         if step['type'] == 'Resize':
             step['scale'] = (64, 64)
         if step['type'] == 'Cutout':
             step['shape'] = 32
+        if step['type'] == 'RandomResizedCrop':
+            step['scale'] = 64
+        if step['type'] == 'ResizeEdge':
+            step['scale'] = 72
+        if step['type'] == 'CenterCrop':
+            step['crop_size'] = 64
 
 
 def tiny_config(name, data_root):
@@ -95,6 +103,9 @@ def adapt_model(cfg, classes):
     if model.type == 'CLIPPromptClassifier':
         model.class_names = list(classes)
         model.clip = dict(arch=RN_ARCH, quick_gelu=True, pretrained=None)
+        if model.head.type == 'SigRLHead':  # ViT-B/16 -> a tiny ViT
+            model.clip.arch = VIT_ARCH
+            model.head.topk = 4
         if model.image_encoder.type == 'ProjectedBackbone':
             model.image_encoder.backbone.update(depth=18, init_cfg=None)
             model.image_encoder.update(in_channels=512,
@@ -162,3 +173,57 @@ def test_zero_shot_config_reports_zsl_and_gzsl(tmp_path):
         evaluator.process(outputs, val_batch)
     metrics = evaluator.evaluate(len(val_loader.dataset))
     assert {'zsl/mAP', 'gzsl/mAP', 'zsl/F1@3', 'gzsl/F1@1'} <= set(metrics)
+
+
+def test_sigrl_zero_shot_configs_score_each_vocabulary(tmp_path):
+    """NUS-WIDE and COCO 48 / 17: the unseen vocabulary is scored on its
+    own (its text features and graph) for ZSL, all classes for GZSL."""
+    nus_root = write_nus_wide(tmp_path / 'nus')
+    coco_root = write_coco(tmp_path / 'coco') or tmp_path / 'coco'
+    seen, unseen = tmp_path / 'seen.txt', tmp_path / 'unseen.txt'
+    seen.write_text('person\ncar\n')
+    unseen.write_text('dog\n')
+    (tmp_path / 'all.txt').write_text('person\ncar\ndog\n')
+    init_default_scope('mmpretrain')
+    for name, root in (('sigrl/nuswide_zsl.py', nus_root),
+                       ('sigrl/coco_zsl.py', coco_root)):
+        cfg = tiny_config(name, root)
+        if name.startswith('sigrl/coco'):
+            cfg.train_dataloader.dataset.class_subset = str(seen)
+            cfg.val_dataloader.dataset.class_subset = str(tmp_path / 'all.txt')
+            cfg.model.update(class_names=str(seen),
+                             test_class_names=str(tmp_path / 'all.txt'),
+                             test_vocabularies=dict(zsl=str(unseen)))
+            cfg.val_evaluator.update(unseen_classes=str(unseen), ks=(1, ))
+            num_unseen = 1
+        else:
+            for spec in (cfg.model.class_names, cfg.model.test_class_names,
+                         cfg.model.test_vocabularies.zsl):
+                spec.data_root = str(root)
+            num_unseen = len(resolve_class_names(
+                cfg.model.test_vocabularies.zsl))
+            cfg.val_evaluator.update(num_unseen=num_unseen, ks=(1, 2))
+        cfg.model.clip = dict(arch=VIT_ARCH, quick_gelu=True,
+                              pretrained=None)
+        cfg.model.head.topk = 4
+        torch.manual_seed(0)
+        model = MODELS.build(cfg.model)
+        optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+        batch = next(iter(Runner.build_dataloader(cfg.train_dataloader,
+                                                  seed=0)))
+        losses = model.train_step(batch, optim_wrapper)
+        assert math.isfinite(float(losses['loss']))
+        assert {'loss_cls', 'loss_kd'} <= set(losses)
+
+        evaluator = Evaluator(cfg.val_evaluator)
+        val_loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)
+        evaluator.dataset_meta = val_loader.dataset.metainfo
+        for val_batch in val_loader:
+            outputs = model.val_step(val_batch)
+            assert outputs[0].pred_score.shape == (
+                len(model.test_class_names), )
+            assert outputs[0].pred_score_zsl.shape == (num_unseen, )
+            evaluator.process(outputs, val_batch)
+        metrics = evaluator.evaluate(len(val_loader.dataset))
+        assert {'zsl/mAP', 'gzsl/mAP', 'zsl/F1@1', 'gzsl/F1@1'} <= set(
+            metrics), name

@@ -70,6 +70,16 @@ class CLIPPromptClassifier(BaseClassifier):
         test_class_names (str | Sequence[str], optional): vocabulary scored
             by ``predict`` (zero-shot evaluation), in the same forms as
             ``class_names``; defaults to ``class_names``.
+        test_vocabularies (dict, optional): more vocabularies that
+            ``predict`` scores, ``name -> class names`` (same forms as
+            ``class_names``): each data sample gets ``pred_score_<name>``
+            next to ``pred_score`` (``test_class_names``). For heads whose
+            scores depend on the whole vocabulary (SigRL's graph and
+            per-image normalisation), ZSL needs the unseen vocabulary
+            scored on its own: ``dict(zsl=<unseen names>)`` with
+            ``ZeroShotMetric(zsl_score_key='pred_score_zsl')``. The image
+            features are computed once for all vocabularies. Defaults to
+            None.
         data_preprocessor (dict, optional): defaults to
             ``ClsDataPreprocessor``.
         init_cfg (dict, optional): initialisation config.
@@ -85,6 +95,7 @@ class CLIPPromptClassifier(BaseClassifier):
                  teacher_image_encoder: Optional[dict] = None,
                  test_class_names: Union[str, Sequence[str], dict,
                                          None] = None,
+                 test_vocabularies: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = dict(data_preprocessor or {})
@@ -95,6 +106,9 @@ class CLIPPromptClassifier(BaseClassifier):
         self.test_class_names = (
             resolve_class_names(test_class_names, 'test_class_names')
             if test_class_names is not None else self.class_names)
+        self.test_vocabularies = {
+            name: resolve_class_names(names, f'test_vocabularies.{name}')
+            for name, names in (test_vocabularies or {}).items()}
 
         clip_model, tokenizer = build_open_clip(**clip)
         # where the CLIP weights come from, as plain data for checkpoints
@@ -226,4 +240,10 @@ class CLIPPromptClassifier(BaseClassifier):
                 data_samples: Optional[List[DataSample]] = None
                 ) -> List[DataSample]:
         feats = self.extract_feat(inputs, self.test_class_names)
-        return self.head.predict(feats, data_samples)
+        data_samples = self.head.predict(feats, data_samples)
+        for name, class_names in self.test_vocabularies.items():
+            scored = self.head.predict(
+                feats._replace(text=self.text_features(class_names)))
+            for data_sample, other in zip(data_samples, scored):
+                data_sample.set_field(other.pred_score, f'pred_score_{name}')
+        return data_samples
