@@ -5,6 +5,7 @@ import torch
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
 from mmpretrain_mlr.datasets import BaseMultiLabelDataset, PartialLabels
+from tests.datasets.reference_protocols import published_partial_labels
 
 
 class ToyDataset(BaseMultiLabelDataset):
@@ -45,7 +46,7 @@ def test_default_is_full_labels():
     dict(type='PartialLabels', p=0.5), PartialLabels(p=0.5)])
 def test_partial_protocol_from_config_or_instance(protocol):
     ds = ToyDataset(label_protocol=protocol)
-    expected = PartialLabels(p=0.5)(ds._full, ds._ids)
+    expected = published_partial_labels(ds._full, 0.5)
     np.testing.assert_array_equal(ds.observed_labels, expected)
     # gt_label stays the full ground truth.
     np.testing.assert_array_equal(ds.full_labels, ds._full)
@@ -140,7 +141,7 @@ def test_class_subset_selects_columns_by_name(tmp_path):
         assert ds.CLASSES == ('potted plant', 'cat')
         np.testing.assert_array_equal(ds.full_labels, whole._full[:, [3, 0]])
         # The protocol draws over the subset's [N, 2] matrix.
-        expected = PartialLabels(p=0.5)(whole._full[:, [3, 0]], ds._ids)
+        expected = published_partial_labels(whole._full[:, [3, 0]], 0.5)
         np.testing.assert_array_equal(ds.observed_labels, expected)
 
 
