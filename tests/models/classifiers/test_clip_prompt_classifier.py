@@ -42,9 +42,21 @@ def test_predict_and_tensor_modes_agree():
 
 
 def test_open_vocabulary_prediction():
-    model = build(test_class_names=['yellow star', 'red circle'])
-    preds = model(torch.randn(1, 3, 64, 64), mode='predict')
-    assert preds[0].pred_score.shape == (2, )
+    torch.manual_seed(0)
+    test_names = ['yellow star', 'red circle']
+    model = build(test_class_names=test_names).eval()
+    # the same weights, trained on the test vocabulary itself
+    direct = build(class_names=test_names).eval()
+    direct.load_state_dict(model.state_dict())
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        scores = torch.stack([
+            p.pred_score for p in model(images, mode='predict')])
+        expected = direct(images)  # [B, 2] logits
+        train_logits = model(images)  # [B, 3] over NAMES
+    torch.testing.assert_close(scores, torch.sigmoid(expected.double()))
+    # 'red circle' is in both vocabularies: the same logit
+    torch.testing.assert_close(expected[:, 1], train_logits[:, 0])
 
 
 def test_mmpretrain_backbone_replaces_clip_image_encoder():

@@ -183,8 +183,13 @@ def test_built_by_the_classifier_with_its_vocabulary_and_width():
         prompt_learner=dict(type='FixedPromptLearner'),
         head=dict(type='TRMHead')))
     assert model.head.region_attention.queries.shape == (3, 32)
-    preds = model(torch.randn(2, 3, 64, 64), mode='predict')
-    assert preds[0].pred_score.shape == (3, )
+    model.eval()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        scores = torch.stack([
+            p.pred_score for p in model(images, mode='predict')])
+        logits = model(images)  # [B, 3]
+    torch.testing.assert_close(scores, torch.sigmoid(logits.double()))
 
 
 def test_a_stateful_loss_with_prototypes_is_refused():
