@@ -37,7 +37,7 @@ class GATv2Layer(nn.Module):
         dropout (float): dropout on the attention weights. Defaults to 0.
         negative_slope (float): of the LeakyReLU. Defaults to 0.2.
         row_chunk (int, optional): rows of the attention computed at a
-            time; None: all at once, stored for backward. Defaults to 64.
+            time; None: all at once, stored for backward. Defaults to 16.
     """
 
     def __init__(self,
@@ -47,7 +47,7 @@ class GATv2Layer(nn.Module):
                  concat: bool = True,
                  dropout: float = 0.,
                  negative_slope: float = 0.2,
-                 row_chunk: Optional[int] = 64):
+                 row_chunk: Optional[int] = 16):
         super().__init__()
         if concat and out_dim % num_heads:
             raise ValueError(f'GATv2Layer: out_dim={out_dim} is not a '
@@ -122,7 +122,7 @@ class LabelCorrelationGraph(BaseModule):
             to 128.
         num_heads (int): heads of the first layer. Defaults to 4.
         dropout (float): Defaults to 0.3.
-        row_chunk (int, optional): see :class:`GATv2Layer`. Defaults to 64.
+        row_chunk (int, optional): see :class:`GATv2Layer`. Defaults to 16.
         init_cfg (dict, optional): initialisation config.
 
     Note:
@@ -137,7 +137,7 @@ class LabelCorrelationGraph(BaseModule):
                  hidden_dim: int = 128,
                  num_heads: int = 4,
                  dropout: float = 0.3,
-                 row_chunk: Optional[int] = 64,
+                 row_chunk: Optional[int] = 16,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.input_dropout = nn.Dropout(dropout)

@@ -86,36 +86,51 @@ class SemanticVisualReconstruction(BaseModule):
                               bias=False)
         self.reconstruct = nn.Linear(embed_dim, embed_dim)
 
-    def _class_features(self, patches, guides):
-        a = patch_attention(patches, guides, self.decouple)
+    def _class_features(self, patches, class_embeds):
+        a = patch_attention(patches, class_embeds, self.decouple)
         return torch.einsum('bnkd,bnd->bkd', a, patches)  # [B, K, D]
 
-    def _channel_weights(self, patches, guides):
-        # sum over the chunk's classes of beta: [B, N, D]
+    def _guides(self, sem, graph, affinity):
+        """Steps 2-3 for some classes: L [B, K, D] from S [B, K, D] and G
+        [1, K, D] (or None); ``[S~ | G] W2`` as ``S~ W2a + G W2b``, so no
+        [B, C, 2D] tensor is formed."""
+        width = sem.shape[-1]
+        guides = F.linear(sem @ affinity, self.fuse.weight[:, :width])
+        if graph is not None:
+            guides = guides + F.linear(graph, self.fuse.weight[:, width:])
+        return guides
+
+    def _channel_weights(self, patches, sem, graph, affinity):
+        """Step 4 for some classes: the sum over them of beta, [B, N, D]."""
+        guides = self._guides(sem, graph, affinity)
         return patch_attention(patches, guides, self.reconstruct).sum(dim=2)
 
-    def _chunked(self, fn, patches, guides, cat_dim):
-        """``fn(patches, guides[:, chunk])`` over chunks of classes,
-        concatenated along ``cat_dim`` (or summed when None)."""
-        num_classes = guides.shape[1]
+    def _chunked(self, fn, patches, per_class, *shared, reduce='cat'):
+        """``fn(patches, *chunks, *shared)`` over chunks of classes, where
+        ``chunks`` slice the tensors of ``per_class`` (classes on dim 1,
+        None passed through); results concatenated along the classes or
+        summed (``reduce='sum'``)."""
+        num_classes = per_class[0].shape[1]
         step = self.chunk_size or num_classes
         recompute = torch.is_grad_enabled() and self.chunk_size is not None
         parts, total = [], None
         for start in range(0, num_classes, step):
-            chunk = guides[:, start:start + step]
-            part = checkpoint(fn, patches, chunk, use_reentrant=False) \
-                if recompute else fn(patches, chunk)
-            if cat_dim is not None:
+            chunks = [None if t is None else t[:, start:start + step]
+                      for t in per_class]
+            args = (patches, *chunks, *shared)
+            part = checkpoint(fn, *args, use_reentrant=False) \
+                if recompute else fn(*args)
+            if reduce == 'cat':
                 parts.append(part)
             else:  # a running sum keeps one chunk's result alive, not all
                 total = part if total is None else total + part
-        return total if cat_dim is None else torch.cat(parts, dim=cat_dim)
+        return torch.cat(parts, dim=1) if reduce == 'cat' else total
 
     def class_features(self, patches: torch.Tensor,
                        class_embeds: torch.Tensor) -> torch.Tensor:
         """Step 1, semantic decoupling: S [B, C, D]."""
         return self._chunked(self._class_features, patches,
-                             class_embeds.unsqueeze(0), cat_dim=1)
+                             [class_embeds.unsqueeze(0)])
 
     def forward(self,
                 patches: torch.Tensor,
@@ -136,11 +151,8 @@ class SemanticVisualReconstruction(BaseModule):
         sem = self.class_features(patches, class_embeds)  # [B, C, D]
         affinity = torch.einsum('bcd,ce->bde', sem, class_embeds)
         affinity = F.normalize(F.relu(affinity), dim=-1)  # [B, D, D]
-        fused = sem @ affinity  # [B, C, D]
-        if self.use_graph:
-            graph = graph_embeds.unsqueeze(0).expand_as(fused)
-            fused = torch.cat([fused, graph], dim=-1)  # [B, C, 2D]
-        guides = self.fuse(fused)  # [B, C, D]
-        weights = self._chunked(self._channel_weights, patches, guides,
-                                cat_dim=None)  # [B, N, D]
+        graph = graph_embeds.unsqueeze(0) if self.use_graph else None
+        weights = self._chunked(self._channel_weights, patches,
+                                [sem, graph], affinity,
+                                reduce='sum')  # [B, N, D]
         return patches * weights

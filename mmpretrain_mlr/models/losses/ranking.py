@@ -37,12 +37,17 @@ class PairwiseRankingLoss(ObservedLabelLoss):
 
     def compute(self, scores: torch.Tensor,
                 observed: torch.Tensor) -> torch.Tensor:
-        pos = (observed > 0).to(scores.dtype)  # [B, C]
-        neg = (observed < 0).to(scores.dtype)
-        # hinge[b, q, p] = margin + s[b, q] - s[b, p]
-        hinge = self.margin + scores.unsqueeze(2) - scores.unsqueeze(1)
-        pairs = neg.unsqueeze(2) * pos.unsqueeze(1)  # [B, C_q, C_p]
-        hinge = (hinge * pairs).clamp(min=0)
+        pos, neg = observed > 0, observed < 0  # [B, C]
+        # each image's positives first: [B, P] columns, P = most positives
+        # of an image (pairs are [B, P, C], not [B, C, C])
+        most = max(int(pos.sum(dim=1).max()), 1)
+        order = pos.float().topk(most, dim=1).indices  # [B, P]
+        is_pos = pos.gather(1, order)
+        pos_scores = scores.gather(1, order)
+        # hinge[b, p, q] = margin + s[b, q] - s[b, p]
+        hinge = self.margin + scores.unsqueeze(1) - pos_scores.unsqueeze(2)
+        pairs = is_pos.unsqueeze(2) & neg.unsqueeze(1)  # [B, P, C]
+        hinge = torch.where(pairs, hinge, hinge.new_zeros(())).clamp(min=0)
         violations = (hinge > 0).sum(dim=(1, 2))
         per_image = hinge.sum(dim=(1, 2)) / (violations + 1e-8)
         return per_image.mean()

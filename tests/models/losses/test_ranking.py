@@ -34,3 +34,22 @@ def test_gradient_only_through_violating_pairs():
     PairwiseRankingLoss()(scores, observed).backward()
     # only the pair (0, 1) violates: 1 + 0.85 - 0.9 > 0, 1 - 1 - 0.9 < 0
     assert scores.grad[0].tolist() == pytest.approx([-1., 1., 0.])
+
+
+def test_equals_the_all_pairs_form_of_the_release():
+    """MKT's / SigRL's ``ranking_lossT``: every (q, p) pair as a [B, C, C]
+    tensor, restricted to classes with a known label in the batch."""
+    torch.manual_seed(0)
+    scores = torch.rand(6, 9) * 2 - 1
+    observed = torch.randint(-1, 2, (6, 9)).float()
+    observed[:, 4] = 0  # a class unknown in the whole batch
+    observed[2] = -1    # an image without a positive
+    used = (observed.abs().sum(0) > 0).nonzero().flatten()
+    labels, logits = observed[:, used], scores[:, used]
+    pos, neg = labels.clamp(0, 1), (-labels).clamp(0, 1)
+    mask = pos.unsqueeze(1) * neg.unsqueeze(-1)
+    diff = (mask * (1 + (logits * neg).unsqueeze(-1) -
+                    (logits * pos).unsqueeze(1))).clamp(min=0)
+    expected = (diff.sum((1, 2)) / (diff.sign().sum((1, 2)) + 1e-8)).mean()
+    loss = PairwiseRankingLoss()(scores, observed)
+    assert loss.item() == pytest.approx(expected.item(), abs=1e-6)
