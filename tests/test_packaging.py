@@ -73,7 +73,8 @@ def test_model_hub_lists_every_method():
     names = mmpretrain.list_models('*', task=None)
     for name in ('dualcoop_clip-rn101_coco-partial',
                  'trm-ml_clip-rn101_coco-partial',
-                 'resnet50_coco-single-positive'):
+                 'resnet50_coco-single-positive',
+                 'sigrl_clip-vit-b16_nuswide-zsl'):
         assert name in names
     from mmpretrain.apis.model import ModelHub
     config = ModelHub.get('trm-ml_clip-rn101_coco-partial').config
