@@ -4,6 +4,7 @@ runs are summarised from their scalars.json records."""
 import os.path as osp
 
 import pytest
+import torch
 from mmpretrain.registry import MODELS
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
@@ -82,6 +83,27 @@ def test_trm_ablations_and_a_baseline_config(script, tmp_path):
     with pytest.raises(SystemExit, match='unknown variants'):
         script.collect_variants(script.parse_args(
             [TRM_DEMO, '--preset', 'trm_ablation', '--only', 'nothing']))
+
+
+def test_sigrl_ablations_build_heads_that_score(script):
+    """Each SigRL ablation is a valid head (the switches that depend on
+    each other are set together) and the distillation-free one drops the
+    teacher."""
+    from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
+    demo = 'configs/demo/sigrl_shapes_zsl.py'
+    variants = script.collect_variants(
+        script.parse_args([demo, '--preset', 'sigrl_ablation']))
+    assert len(variants) == 6
+    feats = ClassifierFeatures(
+        ImageFeatures(torch.randn(2, 64), torch.randn(2, 4, 64)),
+        torch.nn.functional.normalize(torch.randn(1, 5, 64), dim=-1))
+    for name, options in variants.items():
+        child = script.child_config(demo, options)
+        head = MODELS.build(dict(child.model.head, embed_dim=64))
+        assert head(feats).shape == (2, 5), name
+        if name == 'w/o distillation':
+            assert child.model.teacher_image_encoder is None
+            assert not head.needs_teacher
 
 
 def test_runs_are_summarised_from_their_records(script):

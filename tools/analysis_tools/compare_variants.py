@@ -23,7 +23,9 @@ Presets:
   fields are computed from the training set);
 - ``trm_ablation``: TRM-ML and its ablations (no distillation, no
   contrastive loss, no prototypes / pseudo-labels, logits distillation,
-  CoOp and DualCoOp text sides).
+  CoOp and DualCoOp text sides);
+- ``sigrl_ablation``: SigRL without the label graph (GMC), without GMC and
+  SVFR, with one stream only, without distillation.
 
 Examples::
 
@@ -162,7 +164,24 @@ def trm_ablation_preset(cfg: Config) -> Dict[str, dict]:
     ])
 
 
-PRESETS = dict(losses=losses_preset, trm_ablation=trm_ablation_preset)
+def sigrl_ablation_preset(cfg: Config) -> Dict[str, dict]:
+    """SigRL and the ablations of its streams and modules."""
+    head = 'model.head.'
+    no_svfr = {head + 'graph': None, head + 'reconstruction': None}
+    return OrderedDict([
+        ('SigRL', {}),
+        ('w/o GMC (graph)', {head + 'graph': None}),
+        ('w/o GMC and SVFR (local + global, as MKT)', no_svfr),
+        ('local stream only', {head + 'global_stream': False}),
+        ('global stream only', dict(no_svfr, **{head + 'local_stream':
+                                                False})),
+        ('w/o distillation', {head + 'distillation_weight': 0.,
+                              'model.teacher_image_encoder': None}),
+    ])
+
+
+PRESETS = dict(losses=losses_preset, trm_ablation=trm_ablation_preset,
+               sigrl_ablation=sigrl_ablation_preset)
 
 
 # ------------------------------------------------------------------- runs
