@@ -5,7 +5,7 @@
 # the 6 unseen pairs alone (ZSL) and once on all 12 (GZSL):
 #   python tools/train.py configs/demo/sigrl_shapes_zsl.py
 #   python tools/test.py configs/demo/sigrl_shapes_zsl.py \
-#       work_dirs/sigrl_shapes_zsl/epoch_12.pth
+#       work_dirs/demo/sigrl_shapes_zsl/epoch_12.pth
 # The shapes CLIP's ResNet tower stands in for ViT-B/16: its last two
 # stages and attention pool train (as blocks 10-11 and the tail of the
 # ViT), its 2 x 2 grid gives 4 patch tokens (topk 2 of them).
