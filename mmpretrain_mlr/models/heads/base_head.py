@@ -156,8 +156,11 @@ class ObservedLabelHead(BaseModule):
         than ``1.1e-16 * exp(logit)`` apart (1e-5 at 25, 1e-3 at 30) and
         are exactly 1.0 from about 36.7.
         """
-        return torch.sigmoid(logits.double()) \
-            if self.activation == 'sigmoid' else logits
+        if self.activation != 'sigmoid':
+            return logits
+        if logits.device.type == 'mps':  # MPS has no float64
+            logits = logits.cpu()
+        return torch.sigmoid(logits.double())
 
     @torch.no_grad()
     def predict(self, feats,
