@@ -10,7 +10,8 @@ on random labels) on random patch features P [B, N, D] and global features
 
 Peak: the CUDA allocator's peak minus what was allocated before the step
 (``--device cuda``), or on the CPU the growth of the process's peak
-resident set during the step. An unchunked step whose [B, N, C, D]
+resident set during the step (with glibc's mmap threshold fixed at 64 KiB,
+``MALLOC_MMAP_THRESHOLD_``, so that freed blocks leave the resident set). An unchunked step whose [B, N, C, D]
 activations would not fit (``--max-gb``) is not run: its peak is
 extrapolated linearly in C from two unchunked sizes that fit
 (``--fit-classes``), and the table says so. ``--check`` also compares the
@@ -91,8 +92,15 @@ def run_fresh(args, num_classes, chunk_size):
            '--batch-size', str(args.batch_size), '--patches',
            str(args.patches), '--dim', str(args.dim), '--topk',
            str(args.topk), '--device', args.device]
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    if args.device == 'cpu':
+        # glibc serves blocks below a moving threshold (up to 32 MB) from
+        # its heap and keeps them after free: the resident set then grows
+        # with the number of chunks while live tensors do not. A fixed
+        # 64 KiB threshold maps larger blocks and returns them on free.
+        env.setdefault('MALLOC_MMAP_THRESHOLD_', '65536')
     out = subprocess.run(cmd, check=True, capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONWARNINGS='ignore'))
+                         env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])['peak_bytes']
 
 
