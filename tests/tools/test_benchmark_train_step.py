@@ -78,6 +78,24 @@ def test_compile_wraps_the_compiled_stages(script):
     assert result['ms']['image tower'] > 0
 
 
+def test_default_image_size_is_the_train_pipeline_s(script):
+    from mmengine.config import Config
+
+    def size(pipeline, **fields):
+        return script.config_image_size(Config(dict(
+            train_dataloader=dict(dataset=dict(pipeline=pipeline)),
+            **fields)))
+
+    resize = dict(type='Resize', scale=(448, 448))
+    crop = dict(type='RandomResizedCrop', scale=224)
+    pack = dict(type='PackInputs')
+    assert size([resize, dict(type='Resize', scale=(224, 224)), pack]) == 224
+    assert size([resize, crop, pack]) == 224
+    assert size([dict(type='CenterCrop', crop_size=(160, 200))]) == 200
+    assert size([pack], image_size=64) == 64
+    assert size([pack]) == 448
+
+
 @pytest.mark.parametrize('argv, message', [
     (['--amp', 'fp16', '--device', 'cpu'], 'bfloat16 only'),
     (['--compile', '--warmup', '0', '--device', 'cpu'], 'warm-up'),

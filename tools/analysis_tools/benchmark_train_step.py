@@ -102,6 +102,25 @@ def build_model(config: str, device: str, num_classes: int = 0,
     return cfg, model
 
 
+def config_image_size(cfg) -> int:
+    """The side of the training images: the size the train pipeline's
+    last resize or crop gives (its ``scale``, ``crop_size`` or ``size``,
+    the larger side if not square), else the config's ``image_size``, else
+    448."""
+    loader = cfg.get('train_dataloader') or {}
+    for transform in reversed(loader.get('dataset', {}).get('pipeline', [])):
+        kind = transform['type'].split('.')[-1]
+        if not kind.endswith(('Resize', 'Crop')):
+            continue
+        for key in ('scale', 'crop_size', 'size'):
+            size = transform.get(key)
+            if isinstance(size, int):
+                return size
+            if isinstance(size, (tuple, list)) and size:
+                return max(size)
+    return cfg.get('image_size', 448)
+
+
 def num_model_classes(cfg, model) -> int:
     """C: the training vocabulary's size, or the head's number of
     classes."""
@@ -301,7 +320,7 @@ def benchmark(args) -> dict:
     cfg, model = build_model(args.config, args.device, args.num_classes,
                              args.channels_last)
     batch_size = args.batch_size or cfg.train_dataloader.batch_size
-    image_size = args.image_size or cfg.get('image_size', 448)
+    image_size = args.image_size or config_image_size(cfg)
     num_classes = num_model_classes(cfg, model)
     images, samples = make_batch(num_classes, batch_size, image_size,
                                  args.device, args.channels_last)
@@ -388,7 +407,8 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=0,
                         help="default: the config's training batch size")
     parser.add_argument('--image-size', type=int, default=0,
-                        help="default: the config's `image_size`, else 448")
+                        help="default: the side the config's train "
+                        'pipeline resizes or crops to')
     parser.add_argument('--num-classes', type=int, default=0,
                         help='a vocabulary of this size instead of the '
                         "config's (default: the config's)")
