@@ -12,6 +12,7 @@
 _base_ = [
     '../_base_/models/sigrl_vit_b16.py',
     '../_base_/models/shapes_clip.py',
+    '../_base_/datasets/shapes_partial.py',
     '../_base_/shapes_demo_runtime.py',
 ]
 
@@ -19,7 +20,6 @@ seen_classes = ['red circle', 'green circle', 'blue square',
                 'yellow square', 'red triangle', 'blue triangle']
 unseen_classes = ['blue circle', 'yellow circle', 'red square',
                   'green square', 'green triangle', 'yellow triangle']
-image_size = 64
 
 model = dict(
     class_names=seen_classes,
@@ -33,29 +33,16 @@ model = dict(
     head=dict(topk=2, reconstruction=dict(chunk_size=4)),
     data_preprocessor={{_base_.shapes_clip_preprocessor}})
 
+# the demo's training images, full labels of the seen pairs only; val:
+# captioned-shapes scenes, which draw all 12 pairs
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        type='ShapesMultiLabel', num_images=1600, image_size=image_size,
-        seed=0, split='train', classes=seen_classes,
-        pipeline=[
-            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-            dict(type='PackInputs', algorithm_keys=('observed_label', )),
-        ]),
-    sampler=dict(type='DefaultSampler', shuffle=True))
+    dataset=dict(classes=seen_classes, label_protocol=None))
 val_dataloader = dict(
-    batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(
-        type='ShapesCaptions', num_images=256, image_size=image_size,
-        seed=0, split='val', classes=seen_classes + unseen_classes,
-        pipeline=[dict(type='PackInputs')]),
-    sampler=dict(type='DefaultSampler', shuffle=False))
+    dataset=dict(type='ShapesCaptions', classes=seen_classes + unseen_classes,
+                 pipeline=[dict(type='PackInputs')]))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='ZeroShotMetric', unseen_classes=unseen_classes,
+val_evaluator = dict(_delete_=True, type='ZeroShotMetric',
+                     unseen_classes=unseen_classes,
                      zsl_score_key='pred_score_zsl', ks=(3, 5),
                      map_convention='mmpretrain')
 test_evaluator = val_evaluator
