@@ -8,6 +8,7 @@ a process that is stopped (SIGSTOP, swapped out, stuck in a debugger) or
 dead. A stopped process on the same machine is then killed, so that the
 launcher (torchrun, srun) ends the job at once instead of waiting for it.
 """
+import atexit
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import torch.distributed as torch_dist
 _HEARTBEAT = 'mmpretrain_mlr/heartbeat/{}'
 _PROGRESS = 'mmpretrain_mlr/progress/{}'
 _started = set()
+_heartbeats = []  # (stop event, thread) of the running heartbeats
 
 
 class StalledRankError(RuntimeError):
@@ -39,6 +41,11 @@ def _store():
 def start_heartbeat(interval: float = 1.0) -> bool:
     """Start this rank's heartbeat thread (once per process group).
 
+    The thread is stopped and joined by :func:`stop_heartbeat`, which also
+    runs at interpreter exit: a thread still inside a store call while the
+    interpreter shuts down aborts the process ("terminate called without
+    an active exception").
+
     Args:
         interval (float): Seconds between beats. Defaults to 1.
 
@@ -52,18 +59,32 @@ def start_heartbeat(interval: float = 1.0) -> bool:
     if id(store) in _started:
         return True
     _started.add(id(store))
+    stop = threading.Event()
 
     def beat():
-        while True:
+        while not stop.is_set():
             try:
                 store.set(_HEARTBEAT.format(rank), f'{time.time():.3f} '
                           f'{socket.gethostname()} {os.getpid()}')
             except Exception:  # noqa: B902  store gone: the job is ending
                 return
-            time.sleep(interval)
+            stop.wait(interval)
 
-    threading.Thread(target=beat, name='rank-heartbeat', daemon=True).start()
+    thread = threading.Thread(target=beat, name='rank-heartbeat',
+                              daemon=True)
+    _heartbeats.append((stop, thread))
+    thread.start()
     return True
+
+
+@atexit.register
+def stop_heartbeat(timeout: float = 5.0) -> None:
+    """Stop the heartbeat threads of this process and wait for them."""
+    while _heartbeats:
+        stop, thread = _heartbeats.pop()
+        stop.set()
+        thread.join(timeout)
+    _started.clear()
 
 
 def publish_progress(stage: str, step: int) -> None:

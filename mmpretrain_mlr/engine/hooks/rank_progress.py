@@ -2,7 +2,8 @@
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
-from ...utils.rank_progress import publish_progress, start_heartbeat
+from ...utils.rank_progress import (publish_progress, start_heartbeat,
+                                    stop_heartbeat)
 
 
 @HOOKS.register_module()
@@ -20,6 +21,9 @@ class RankProgressHook(Hook):
 
     def before_run(self, runner) -> None:
         start_heartbeat()
+
+    def after_run(self, runner) -> None:
+        stop_heartbeat()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         publish_progress('train', runner.iter + 1)
