@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .base_head import ObservedLabelHead
-from .heatmaps import tokens_to_heatmaps
+from ..layers.heatmaps import tokens_to_heatmaps
 
 
 @MODELS.register_module()

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .base_head import ObservedLabelHead
-from .label_graph import LabelCorrelationGraph
-from .semantic_reconstruction import SemanticVisualReconstruction
+from ..layers.label_graph import LabelCorrelationGraph
+from ..layers.semantic_reconstruction import SemanticVisualReconstruction
 
 
 @MODELS.register_module()

@@ -10,8 +10,8 @@ from mmpretrain.structures import DataSample
 
 from ..utils import EpochStateMixin, all_reduce_sum
 from .base_head import ObservedLabelHead
-from .category_region_attention import CategoryRegionAttention
-from .heatmaps import tokens_to_heatmaps
+from ..layers.category_region_attention import CategoryRegionAttention
+from ..layers.heatmaps import tokens_to_heatmaps
 
 #: per-epoch pseudo-label counters, in the order of the ``pl_counts`` buffer
 PSEUDO_COUNTERS = ('unknown', 'pos', 'pos_correct', 'neg', 'neg_correct',

@@ -8,7 +8,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
 
-from mmpretrain_mlr.models.heads import CategoryPrototypes
+from mmpretrain_mlr.models.layers import CategoryPrototypes
 
 
 def unit(*xs):

@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
-from mmpretrain_mlr.models.heads import (LabelCorrelationGraph,
-                                         SemanticVisualReconstruction,
-                                         SigRLHead)
+from mmpretrain_mlr.models.heads import SigRLHead
+from mmpretrain_mlr.models.layers import (LabelCorrelationGraph,
+                                          SemanticVisualReconstruction)
 
 B, N, D = 3, 10, 16
 

@@ -12,9 +12,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
-from mmpretrain_mlr.models.heads import (LabelCorrelationGraph,
-                                         SemanticVisualReconstruction,
-                                         SigRLHead)
+from mmpretrain_mlr.models.heads import SigRLHead
+from mmpretrain_mlr.models.layers import (LabelCorrelationGraph,
+                                          SemanticVisualReconstruction)
 
 B, N, C, D = 2, 9, 7, 16
 TOL = dict(atol=1e-5, rtol=0)

@@ -10,7 +10,8 @@ from mmpretrain.structures import DataSample
 
 import mmpretrain_mlr  # noqa: F401
 from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
-from mmpretrain_mlr.models.heads import CategoryRegionAttention, TRMHead
+from mmpretrain_mlr.models.heads import TRMHead
+from mmpretrain_mlr.models.layers import CategoryRegionAttention
 
 B, C, N, D = 3, 4, 6, 8
 
