@@ -11,6 +11,8 @@ from .nus_wide import NUSWIDEMultiLabel, NUSWIDEZeroShot
 from .shapes import SHAPES_CLASSES, ShapesMultiLabel, render_shapes
 from .shapes_captions import (SHAPES_ALL_CLASSES, ShapesCaptions,
                               describe_objects)
+from .scene_world import SCENE_CLASSES, SceneWorld
+from .shapes_scenes import ShapesScenes
 from .single_positive import SinglePositiveLabels
 from .visual_genome import VisualGenome200
 from ..utils.vocabulary import (read_name_list, resolve_class_names,
@@ -22,7 +24,8 @@ __all__ = [
     'build_label_protocol', 'BaseMultiLabelDataset',
     'MultiLabelAnnotationDataset', 'ShapesMultiLabel', 'SHAPES_CLASSES',
     'render_shapes', 'ShapesCaptions', 'SHAPES_ALL_CLASSES',
-    'describe_objects', 'SinglePositiveLabels', 'holdout_indices',
+    'describe_objects', 'ShapesScenes', 'SCENE_CLASSES', 'SceneWorld',
+    'SinglePositiveLabels', 'holdout_indices',
     'COCOMultiLabel', 'COCO_CLASSES', 'VOCMultiLabel', 'VOC_CLASSES',
     'VOC_RAW_CLASSES',
     'NUSWIDEMultiLabel', 'NUSWIDEZeroShot', 'VisualGenome200',
