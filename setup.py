@@ -70,6 +70,8 @@ setup(
         'tests': ['pytest', 'scikit-learn'],
         # `mim train mmpretrain_mlr CONFIG` / `mim test` (OpenMMLab's CLI)
         'mim': ['openmim'],
+        # the documentation site: mkdocs build --strict
+        'docs': ['mkdocs>=1.6'],
     },
     cmdclass={'build_py': BuildPyWithMim},
     license='Apache License 2.0',
