@@ -125,3 +125,34 @@ def check_same_vocabulary(expected: Sequence[str], got: Sequence[str],
     raise ValueError(
         f'{got_from} has {len(got)} names but {expected_from} has '
         f'{len(expected)}; the first {min(len(got), len(expected))} agree')
+
+
+def check_names_in_vocabulary(available: Sequence[str], got: Sequence[str],
+                              available_from: str, got_from: str) -> None:
+    """Raise unless every name of ``got`` is in ``available``, once.
+
+    For a vocabulary scored as a subset of a dataset's classes whose
+    columns nothing else fixes: a name that is no class would be scored
+    and read as some class's column.
+
+    Args:
+        available (Sequence[str]): The reference names (the labels'
+            columns).
+        got (Sequence[str]): The names to check (a model's prompts).
+        available_from (str): Where ``available`` comes from, for the error.
+        got_from (str): Where ``got`` comes from, for the error.
+    """
+    available = [str(n) for n in available]
+    known, first = set(available), {}
+    for position, name in enumerate(str(n) for n in got):
+        if name not in known:
+            raise ValueError(
+                f'{got_from} position {position}: {name!r} is not a class '
+                f'of {available_from} ({len(available)} names, e.g. '
+                f'{available[:5]}); a vocabulary is scored name by name, '
+                'so each name must be one of the classes it is read as')
+        if name in first:
+            raise ValueError(
+                f'{got_from} lists {name!r} twice (positions '
+                f'{first[name]} and {position})')
+        first[name] = position
