@@ -19,17 +19,26 @@ This module keeps ``weights_only=True`` and instead
    the refused global and how to allowlist it. It never retries with
    ``weights_only=False``, nor suggests it. An empty, truncated or
    otherwise unreadable file gives a :class:`CorruptCheckpointError` naming
-   it.
+   it;
+3. checks the tensors of a checkpoint against the digest written with it
+   (``meta['tensor_digest']``, see :mod:`.checkpoint_digest`): a file whose
+   content changed after it was written gives a
+   :class:`ChecksumMismatchError` naming it; a checkpoint without a digest
+   (written by an older version or another tool) loads with a warning.
 """
+import logging
 import os.path as osp
 import pickle
 import re
+import zipfile
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .checkpoint_digest import digest_problem
 from .resume_checkpoint import checkpoint_problem, previous_readable_checkpoint
 
 try:  # numpy 2.x, where `numpy.core` is a deprecated alias
@@ -66,6 +75,10 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 class CorruptCheckpointError(RuntimeError):
     """A checkpoint file is empty, truncated or not a checkpoint at all."""
+
+
+class ChecksumMismatchError(CorruptCheckpointError):
+    """A checkpoint's tensors differ from the digest written with them."""
 
 
 def restricted_getattr(obj, name):
@@ -182,7 +195,7 @@ def load_from_local_safe(filename, map_location=None):
                                 'exist (expected a .pth file written by '
                                 'torch.save / an mmengine Runner).')
     try:
-        return torch.load(
+        checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except Exception as err:  # noqa: B902  (re-raised, with the file name)
         problem = checkpoint_problem(filename)
@@ -196,11 +209,94 @@ def load_from_local_safe(filename, map_location=None):
             'cut short while being written or copied.'
             + (f' The newest readable checkpoint before it is {previous!r}.'
                if previous else '')) from err
+    check_digest(filename, checkpoint)
+    return checkpoint
+
+
+def check_digest(filename, checkpoint) -> None:
+    """Compare a loaded checkpoint with its ``meta['tensor_digest']``.
+
+    Args:
+        filename (str): The file it was loaded from, for messages.
+        checkpoint: What ``torch.load`` returned.
+
+    Raises:
+        ChecksumMismatchError: If a tensor differs from the digest (the
+            message names the file and the first differing tensor).
+    """
+    problem = digest_problem(checkpoint)
+    if problem is None:
+        return
+    if problem == 'no digest':
+        print_log(
+            f'Checkpoint {filename!r} has no content digest '
+            "(meta['tensor_digest']; checkpoints written by older versions "
+            'or other tools have none): its tensors cannot be checked for '
+            'damage. Loading it as it is.', logger='current',
+            level=logging.WARNING)
+        return
+    previous = previous_readable_checkpoint(filename)
+    raise ChecksumMismatchError(
+        f'Checkpoint file {filename!r} does not match the content digest '
+        f"written with it (meta['tensor_digest']): {problem}. The file "
+        'changed after it was saved (a damaged disk or copy, or an edit); '
+        'its weights cannot be trusted.'
+        + (f' The newest readable checkpoint before it is {previous!r}.'
+           if previous else '')
+        + " If you changed it on purpose, save it again without "
+        "meta['tensor_digest'].")
+
+
+# Globals that run code or reach the file system / other code when called
+# while unpickling: no checkpoint needs them, so the refusal never suggests
+# allowlisting them. torch blocks some modules outright (os, subprocess,
+# ...); these it merely does not allow.
+_CODE_RUNNING = re.compile(
+    r'(builtins\.)?(eval|exec|compile|__import__|open|getattr|setattr|'
+    r'delattr|globals|locals|vars|input|breakpoint|exit|quit)'
+    r'|(importlib|runpy|code|codeop|pty|shutil|socket|ctypes|pickle|'
+    r'marshal|sys|os|posix|nt|subprocess)'
+    r'(\.\S*)?')
+
+
+def _is_plain_pickle(filename) -> bool:
+    """Whether ``filename`` is a pickle written by ``pickle.dump`` rather
+    than by ``torch.save`` (a zip archive, or torch's legacy format whose
+    first pickled object is its magic number). Reads the first pickled
+    object with an unpickler that refuses every global, so nothing runs."""
+    if zipfile.is_zipfile(filename):
+        return False
+
+    class _NoGlobals(pickle.Unpickler):
+        def find_class(self, module, name):
+            raise pickle.UnpicklingError(f'{module}.{name}')
+
+        def persistent_load(self, pid):
+            raise pickle.UnpicklingError('persistent id')
+
+    try:
+        with open(filename, 'rb') as f:
+            first = _NoGlobals(f).load()
+    except pickle.UnpicklingError:
+        return True  # a global or persistent id before any magic number
+    except Exception:  # noqa: B902  (not a pickle at all, or cut short)
+        return False
+    return not (isinstance(first, int)
+                and first == torch.serialization.MAGIC_NUMBER)
+
+
+def _strip_allowlist_advice(detail: str) -> str:
+    """Drop torch's sentences advising to allowlist the refused global."""
+    sentences = re.split(r'(?<=[.!?])\s+', detail)
+    kept = [s for s in sentences if 'safe_globals' not in s
+            and 'weights_only' not in s]
+    return ' '.join(kept) or detail
 
 
 def _raise_refusal(filename, err):
     """Raise :class:`UnsafeCheckpointError` for torch's refusal ``err``."""
     refused, detail = _describe_refusal(str(err))
+    detail = _strip_allowlist_advice(detail)
     blocked = re.search(r'whose module (\S+) is blocked', detail)
     if blocked:
         raise UnsafeCheckpointError(
@@ -208,6 +304,21 @@ def _raise_refusal(filename, err):
             f'`{refused}`; torch blocks the module `{blocked.group(1)}` '
             'outright, because loading it runs code on this machine. No '
             'model checkpoint needs it: do not use this file. '
+            f'Reason given by torch.load: {detail}') from None
+    if _is_plain_pickle(filename):
+        raise UnsafeCheckpointError(
+            f'Refused to load {filename!r}: it is a plain pickle file '
+            '(written by pickle.dump, not torch.save). Unpickling such a '
+            'file can run any code it holds, and mmpretrain_mlr loads only '
+            'torch.save checkpoints, with torch.load(weights_only=True). If '
+            'you made this file yourself, write its tensors with torch.save '
+            'instead. '
+            f'Reason given by torch.load: {detail}') from None
+    if _CODE_RUNNING.fullmatch(refused):
+        raise UnsafeCheckpointError(
+            f'Refused to load checkpoint {filename!r}: it calls '
+            f'`{refused}` while being unpickled, which runs code on this '
+            'machine. No model checkpoint needs it: do not use this file. '
             f'Reason given by torch.load: {detail}') from None
     raise UnsafeCheckpointError(
         f'Refused to load checkpoint {filename!r}: it contains '

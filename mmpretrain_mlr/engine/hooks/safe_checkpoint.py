@@ -8,7 +8,10 @@ from mmpretrain.registry import HOOKS
 
 from ...utils.atomic_backend import find_partial_files
 from ...utils.atomic_file import write_atomically
+from ...utils.checkpoint_digest import add_digest
 from ...utils.resume_checkpoint import find_resumable_checkpoint
+from ..runner import (checkpoint_to_load, is_resuming,
+                      set_checkpoint_to_load)
 
 
 @HOOKS.register_module()
@@ -40,7 +43,12 @@ class SafeCheckpointHook(CheckpointHook):
       validation was done when it was written; a run resumed from one that
       was not validates first, as the uninterrupted run did (once more, if
       the validation happened but found no new best, so that the
-      checkpoint was not written again).
+      checkpoint was not written again);
+    - each checkpoint records a digest of every tensor it holds in
+      ``meta['tensor_digest']``, which loading checks (a file damaged or
+      edited after it was written is refused, naming it). The hook's
+      priority (``VERY_LOW``) makes it the last to see the checkpoint
+      before it is written, after hooks that change it.
 
     Use it as ``default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook',
     ...))``; ``tools/train.py`` puts it in place of ``CheckpointHook``.
@@ -78,11 +86,12 @@ class SafeCheckpointHook(CheckpointHook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = checkpoint.setdefault('meta', {})
         meta['validated'] = meta.get('epoch') == self._last_validated
+        add_digest(checkpoint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = checkpoint.get('meta', {})
         self._validate_first = False
-        if not getattr(runner, '_resume', False) or \
+        if not is_resuming(runner) or \
                 meta.get('validated', True) or not self.by_epoch:
             return
         loop, epoch = runner.train_loop, meta.get('epoch', 0)
@@ -103,8 +112,7 @@ class SafeCheckpointHook(CheckpointHook):
 
     def before_run(self, runner) -> None:
         """Pick the newest readable checkpoint for an auto resume."""
-        if not (getattr(runner, '_resume', False)
-                and getattr(runner, '_load_from', None) is None):
+        if not is_resuming(runner) or checkpoint_to_load(runner) is not None:
             return
         found = find_resumable_checkpoint(runner.work_dir)
         if found is None:
@@ -112,7 +120,7 @@ class SafeCheckpointHook(CheckpointHook):
                 f'resume=True, but there is no readable checkpoint to resume '
                 f'from in {runner.work_dir!r}; training starts from scratch.')
         else:
-            runner._load_from = found
+            set_checkpoint_to_load(runner, found)
 
     def _prepare_saving(self, runner) -> None:
         """Choose the atomic backend and remove leftover temporary files."""
