@@ -8,7 +8,8 @@ from .cpu_distributed import init_gloo_process_group, prepare_cpu_distributed
 from .atomic_file import write_atomically
 from .checks import check_choice
 from .mmcv_check import require_mmcv
-from .safe_checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
+from .safe_checkpoint import (ChecksumMismatchError, CorruptCheckpointError,
+                              UnsafeCheckpointError,
                               checkpoint_safe_globals, load_from_local_safe,
                               register_safe_checkpoint_loading)
 from .atomic_backend import AtomicLocalBackend
@@ -26,7 +27,8 @@ __all__ = [
     'checkpoint_safe_globals', 'load_from_local_safe',
     'UnsafeCheckpointError', 'prepare_cpu_distributed',
     'init_gloo_process_group', 'write_atomically', 'check_choice',
-    'CorruptCheckpointError', 'AtomicLocalBackend', 'checkpoint_problem',
+    'CorruptCheckpointError', 'ChecksumMismatchError', 'AtomicLocalBackend',
+    'checkpoint_problem',
     'find_resumable_checkpoint', 'get_rng_state', 'set_rng_state',
     'StateDictMismatchError', 'check_state_dict', 'compare_state_dicts',
     'CfgOptionsError', 'check_cfg_options', 'StalledRankError'
