@@ -25,11 +25,21 @@ import os.path as osp
 from typing import Optional, Sequence
 
 import numpy as np
+from mmengine.logging import MMLogger
 from mmpretrain.registry import TASK_UTILS
 
 from ..utils.atomic_file import write_atomically
 
-CACHE_FORMAT_VERSION = 1
+# 2: the observed matrix carries its own sha256 (``observed_sha256``)
+CACHE_FORMAT_VERSION = 2
+
+
+def _matrix_sha256(matrix: np.ndarray) -> str:
+    """sha256 of an int8 label matrix's shape and values."""
+    matrix = np.ascontiguousarray(matrix, dtype=np.int8)
+    digest = hashlib.sha256(str(list(matrix.shape)).encode())
+    digest.update(matrix.tobytes())
+    return digest.hexdigest()
 
 
 def check_label_matrix(labels, name: str) -> np.ndarray:
@@ -150,7 +160,8 @@ class BaseLabelProtocol:
             image_keys=np.array(record['image_keys'], dtype=np.str_),
             classes=np.array(record['classes'], dtype=np.str_),
             params=np.array(record['params']),
-            full_sha256=np.array(record['full_sha256']))
+            full_sha256=np.array(record['full_sha256']),
+            observed_sha256=np.array(_matrix_sha256(observed)))
         write_atomically(self.cache_file, lambda f: np.savez(f, **arrays))
 
     def _read_cache(self, full: np.ndarray, image_keys: Sequence[str],
@@ -196,6 +207,21 @@ class BaseLabelProtocol:
             raise ValueError(f'{where} was made from different full labels '
                              '(same images and classes, other label '
                              'values).' + hint)
+        if 'observed_sha256' not in cached:
+            # version 1: no digest of the matrix, so it cannot be checked
+            observed = check_label_matrix(self.observe(full), 'observed')
+            MMLogger.get_current_instance().warning(
+                f'{where} was written without a digest of its observed '
+                'matrix (an older version); recomputed the labels and '
+                'rewrote it with one.')
+            self._write_cache(observed, full, image_keys, classes)
+            return observed
+        if str(cached['observed_sha256']) != _matrix_sha256(observed):
+            raise ValueError(
+                f'{where}: its observed matrix does not match the digest '
+                'written with it (observed_sha256): the file was edited or '
+                'damaged after it was written, so its labels cannot be '
+                'trusted.' + hint)
         return check_label_matrix(observed, where)
 
 

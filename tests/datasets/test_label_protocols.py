@@ -199,6 +199,58 @@ def test_cache_not_npz_raises(tmp_path):
         PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
 
 
+def _rewrite_cache(cache, **changes):
+    """Rewrite a cache file with some of its arrays changed or removed."""
+    with np.load(cache) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    for key, value in changes.items():
+        if value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    with open(cache, 'wb') as f:
+        np.savez(f, **arrays)
+
+
+def test_cache_with_an_edited_matrix_is_refused(tmp_path):
+    # the catalogue's case: every entry of the observed matrix set to +1;
+    # shape, parameters, image keys, classes and full labels still match
+    full = make_full()
+    cache = tmp_path / 'labels.npz'
+    PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
+    _rewrite_cache(cache, observed=np.ones(full.shape, dtype=np.int8))
+    with pytest.raises(ValueError, match='labels.npz.*does not match the '
+                       'digest'):
+        PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
+
+
+def test_cache_with_one_flipped_label_is_refused(tmp_path):
+    full = make_full()
+    cache = tmp_path / 'labels.npz'
+    observed = PartialLabels(p=0.5, cache_file=str(cache))(full,
+                                                           keys_for(full))
+    edited = observed.copy()
+    edited[10, 3] = 1 if edited[10, 3] != 1 else -1
+    _rewrite_cache(cache, observed=edited)
+    with pytest.raises(ValueError, match='labels.npz'):
+        PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
+
+
+def test_cache_without_a_matrix_digest_is_recomputed(tmp_path):
+    # a cache of the earlier format (no observed_sha256), edited: it is
+    # recomputed from the rule, not trusted, and rewritten with a digest
+    full = make_full()
+    cache = tmp_path / 'labels.npz'
+    PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
+    _rewrite_cache(cache, observed=np.ones(full.shape, dtype=np.int8),
+                   observed_sha256=None, version=np.array(1))
+    read = PartialLabels(p=0.5, cache_file=str(cache))(full, keys_for(full))
+    np.testing.assert_array_equal(read, published_partial(full, 0.5))
+    with np.load(cache) as npz:
+        assert 'observed_sha256' in npz.files
+        np.testing.assert_array_equal(npz['observed'], read)
+
+
 def test_cache_failed_write_leaves_no_file(tmp_path, monkeypatch):
 
     def failing_savez(file, **arrays):
