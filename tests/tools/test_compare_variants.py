@@ -133,3 +133,49 @@ def test_table_format_and_average(script):
                         'test at best val epoch | time (s) |')
     assert lines[2] == '| AN, p = 0.1 | 57.37 (5) | 56.08 | 56.43 | 74 |'
     assert lines[-1] == '| AN, average | 58.69 | 57.54 | 57.43 | 72 |'
+
+
+def test_seed_rows_give_mean_and_sample_std(script):
+    runs = [dict(variant='x', best=60.0, best_epoch=3, last=58.0,
+                 seconds=10.0),
+            dict(variant='x', best=62.0, best_epoch=5, last=61.0,
+                 seconds=12.0),
+            dict(variant='x', best=64.0, best_epoch=4, last=61.0,
+                 seconds=14.0)]
+    row = script.seed_row(runs, 'TRM-ML, p = 0.1')
+    assert row['seeds'] == 3 and 'best_epoch' not in row
+    assert row['best'] == pytest.approx(62.0)
+    assert row['best_std'] == pytest.approx(2.0)  # sqrt(8 / 2)
+    assert row['last'] == pytest.approx(60.0)
+    assert row['last_std'] == pytest.approx(3 ** 0.5)  # sqrt(6 / 2)
+    line = script.format_table([row]).splitlines()[-1]
+    assert line == '| TRM-ML, p = 0.1 | 62.00 ± 2.00 | 60.00 ± 1.73 | 12 ± 2 |'
+
+
+def test_seeds_run_every_variant_and_ratio_with_its_seed(script, tmp_path,
+                                                         monkeypatch):
+    seen = []
+
+    def fake_train(name, cfg, run_dir, metric, test):
+        seen.append((name, cfg.randomness.seed,
+                     cfg.train_dataloader.dataset.label_protocol.p))
+        seed, p = cfg.randomness.seed, cfg.train_dataloader.dataset \
+            .label_protocol.p
+        return dict(variant=name, best=10 * p + seed, best_epoch=1,
+                    last=10 * p, seconds=1.0)
+
+    monkeypatch.setattr(script, 'train_variant', fake_train)
+    demo = osp.join(script.REPO_ROOT, 'configs', 'demo',
+                    'dualcoop_shapes.py')
+    rows = script.compare(demo, {'A': {}}, str(tmp_path), [0.1, 0.5], None,
+                          False, seeds=[0, 1, 2])
+    assert [s[1:] for s in seen] == [(0, 0.1), (1, 0.1), (2, 0.1),
+                                     (0, 0.5), (1, 0.5), (2, 0.5)]
+    assert seen[0][0] == 'A, p = 0.1, seed 0'
+    assert [r['variant'] for r in rows] == ['A, p = 0.1', 'A, p = 0.5',
+                                            'A, average']
+    # per seed s: best = 10 p + s; average over p = 3 + s -> mean 4, std 1
+    assert rows[0]['best'] == pytest.approx(2.0)
+    assert rows[-1]['best'] == pytest.approx(4.0)
+    assert rows[-1]['best_std'] == pytest.approx(1.0)
+    assert rows[-1]['last_std'] == pytest.approx(0.0)

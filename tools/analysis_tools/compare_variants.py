@@ -14,7 +14,11 @@ metric, the test figure (``--test``), the pseudo-label figures of the
 last epoch when the model reports them (``EpochSummaryHook``) and the
 time. With ``--ratios``, every variant runs at each known-label ratio p
 of the partial-label protocol, and each variant gets an average row over
-the ratios, the figure the partial-label papers report.
+the ratios, the figure the partial-label papers report. With
+``--seeds``, every run is repeated once per training seed
+(``randomness.seed``; the label protocol keeps its own draw) and each row
+gives mean ± sample standard deviation over the seeds, so a difference
+smaller than the spread is not read as a result.
 
 Presets:
 
@@ -38,6 +42,10 @@ Examples::
         configs/demo/trm_ml_shapes.py --preset trm_ablation \\
         --variant DualCoOp _config_=configs/demo/dualcoop_shapes.py \\
         --ratios 0.1 0.5 --out trm_ml.md
+    # the same, three seeds each: mean ± std
+    python tools/analysis_tools/compare_variants.py \\
+        configs/demo/trm_ml_shapes.py --preset trm_ablation \\
+        --ratios 0.1 0.5 --seeds 0 1 2 --out trm_ml_seeds.md
     # a known-ratio sweep of one config, with its average
     python tools/analysis_tools/compare_variants.py configs/trm_ml/voc07.py \\
         --variant TRM-ML --ratios 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9
@@ -49,6 +57,7 @@ import json
 import os
 import os.path as osp
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -62,6 +71,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FULL_LABELS = 'full labels'
 CONFIG_KEY = '_config_'
 PROTOCOL_P = 'train_dataloader.dataset.label_protocol.p'
+SEED_KEY = 'randomness.seed'
 
 
 # ----------------------------------------------------------------- presets
@@ -279,31 +289,77 @@ def average_row(rows: List[dict], name: str) -> dict:
     return average
 
 
+def seed_row(rows: List[dict], name: str) -> dict:
+    """Mean and sample standard deviation over seeds (one row per seed)
+    of every figure all the rows have: ``row[key]`` the mean,
+    ``row[key + '_std']`` the deviation, ``row['seeds']`` the count."""
+    summary = dict(variant=name, seeds=len(rows))
+    for key, _ in COLUMNS:
+        values = [r[key] for r in rows if key in r]
+        if values and len(values) == len(rows):
+            summary[key] = statistics.fmean(values)
+            summary[key + '_std'] = (statistics.stdev(values)
+                                     if len(values) > 1 else 0.0)
+    return summary
+
+
+def run_seeds(name: str, cfg_for, work_dir: str, metric: Optional[str],
+              test: bool, seeds: Optional[List[int]]) -> List[dict]:
+    """Train one variant (at one ratio) once per seed; ``cfg_for(seed)``
+    gives its config. Prints each run's row as it ends."""
+    rows = []
+    for seed in seeds or [None]:
+        label = name if seed is None else f'{name}, seed {seed}'
+        cfg = cfg_for(seed)
+        run_metric = metric or cfg.default_hooks.checkpoint.get('save_best')
+        if not run_metric or run_metric == 'auto':
+            raise SystemExit('name the metric with --metric (the config '
+                             'has no checkpoint.save_best)')
+        run_dir = osp.join(work_dir, re.sub(r'[^\w.+-]', '_', label))
+        rows.append(train_variant(label, cfg, run_dir, run_metric, test))
+        if seeds:
+            print(format_table(rows[-1:], header=False), flush=True)
+    return rows
+
+
 def compare(config: str, variants: Dict[str, dict], work_dir: str,
             ratios: Optional[List[float]], metric: Optional[str],
-            test: bool) -> List[dict]:
+            test: bool, seeds: Optional[List[int]] = None) -> List[dict]:
+    """Train every variant at every ratio (and seed); return the table's
+    rows: one per variant and ratio (mean ± std over ``seeds``), plus an
+    average over the ratios per variant (with seeds: the mean ± std over
+    seeds of each seed's average over the ratios)."""
     rows = []
     for name, options in variants.items():
-        per_ratio = []
+        per_ratio = []  # [ratio][seed] rows
         for p in ratios or [None]:
             label = name if p is None else f'{name}, p = {p:g}'
             run_options = dict(options)
             if p is not None:
                 run_options[PROTOCOL_P] = p
-            cfg = child_config(config, run_options)
-            run_metric = metric or cfg.default_hooks.checkpoint.get(
-                'save_best')
-            if not run_metric or run_metric == 'auto':
-                raise SystemExit('name the metric with --metric (the '
-                                 'config has no checkpoint.save_best)')
-            run_dir = osp.join(work_dir, re.sub(r'[^\w.+-]', '_', label))
-            row = train_variant(label, cfg, run_dir, run_metric, test)
-            per_ratio.append(row)
-            rows.append(row)
+
+            def cfg_for(seed, run_options=run_options):
+                if seed is None:
+                    return child_config(config, run_options)
+                return child_config(config, dict(run_options,
+                                                 **{SEED_KEY: seed}))
+
+            per_seed = run_seeds(label, cfg_for, work_dir, metric, test,
+                                 seeds)
+            per_ratio.append(per_seed)
+            rows.append(seed_row(per_seed, label) if seeds else per_seed[0])
             print(format_table(rows[-1:], header=len(rows) == 1),
                   flush=True)
         if ratios and len(ratios) > 1:
-            rows.append(average_row(per_ratio, f'{name}, average'))
+            average = f'{name}, average'
+            if seeds:
+                rows.append(seed_row([
+                    average_row([runs[k] for runs in per_ratio], average)
+                    for k in range(len(seeds))
+                ], average))
+            else:
+                rows.append(average_row([runs[0] for runs in per_ratio],
+                                        average))
             print(format_table(rows[-1:], header=False), flush=True)
     return rows
 
@@ -320,6 +376,9 @@ COLUMNS = [
 def format_cell(row: dict, key: str) -> str:
     if key not in row:
         return ''
+    if key + '_std' in row:
+        digits = 0 if key in ('pseudo_pos', 'pseudo_neg', 'seconds') else 2
+        return f'{row[key]:.{digits}f} ± {row[key + "_std"]:.{digits}f}'
     if key == 'best' and 'best_epoch' in row:
         return f'{row["best"]:.2f} ({row["best_epoch"]})'
     if key in ('pseudo_pos', 'pseudo_neg', 'seconds'):
@@ -375,6 +434,10 @@ def parse_args(argv=None):
         'a shorter schedule for all')
     parser.add_argument('--ratios', nargs='+', type=float,
                         help='known-label ratios p to run each variant at')
+    parser.add_argument(
+        '--seeds', nargs='+', type=int,
+        help='train every variant once per seed (randomness.seed; the '
+        "label protocol's draw stays its own) and report mean ± std")
     parser.add_argument('--metric', help='validation metric (default: the '
                         "config's checkpoint save_best)")
     parser.add_argument('--test', action='store_true',
@@ -412,7 +475,7 @@ def main(argv=None):
     work_dir = args.work_dir or default_work_dir(
         args.config, root='work_dirs/compare_variants')
     rows = compare(args.config, collect_variants(args), work_dir,
-                   args.ratios, args.metric, args.test)
+                   args.ratios, args.metric, args.test, args.seeds)
     table = format_table(rows)
     print('\n' + table)
     if args.out:
