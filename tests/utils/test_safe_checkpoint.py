@@ -163,3 +163,57 @@ def test_runner_load_from_refuses_tampered_checkpoint(tiny_config, tmp_path):
     runner = Runner.from_cfg(cfg)
     with pytest.raises(UnsafeCheckpointError, match='tampered.pth'):
         runner.load_or_resume()
+
+
+class EvalPayload:
+    def __reduce__(self):
+        return eval, ("__import__('os').getcwd()", )
+
+
+class ExecPayload:
+    def __reduce__(self):
+        return exec, ('x = 1', )
+
+
+@pytest.mark.parametrize('payload, called',
+                         [(EvalPayload(), 'eval'), (ExecPayload(), 'exec')],
+                         ids=['eval', 'exec'])
+def test_code_running_payload_is_never_offered_the_allowlist(
+        tmp_path, payload, called):
+    path = tmp_path / f'{called}.pth'
+    torch.save({'state_dict': {}, 'meta': payload}, path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        _load_checkpoint(str(path))
+    message = str(info.value)
+    assert str(path) in message and f'`{called}`' in message
+    assert 'do not use this file' in message
+    # neither our advice nor torch's: no allowlisting, no weights_only
+    assert 'add_safe_globals' not in message
+    assert 'safe_globals' not in message
+    assert 'weights_only=False' not in message
+
+
+@pytest.mark.parametrize('content', [{'state_dict': {'w': [1.0, 2.0]}},
+                                     {'state_dict': EvalPayload()}],
+                         ids=['plain-data', 'with-eval'])
+def test_plain_pickle_file_is_named_as_such(tmp_path, content):
+    path = tmp_path / 'weights.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump(content, f)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        _load_checkpoint(str(path))
+    message = str(info.value)
+    assert str(path) in message
+    assert 'plain pickle file' in message
+    assert '<unknown' not in message
+    assert 'add_safe_globals' not in message
+
+
+def test_torch_legacy_format_is_not_called_a_plain_pickle(tmp_path):
+    path = tmp_path / 'legacy.pth'
+    torch.save({'meta': argparse.Namespace(lr=0.1)}, path,
+               _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        _load_checkpoint(str(path))
+    assert 'plain pickle' not in str(info.value)
+    assert 'argparse.Namespace' in str(info.value)
