@@ -6,7 +6,7 @@ import numpy as np
 from mmengine.fileio import exists, get_text, join_path
 from mmpretrain.registry import DATASETS
 
-from .multilabel_dataset import BaseMultiLabelDataset
+from .multilabel_dataset import BaseMultiLabelDataset, normalise_image_key
 
 
 @DATASETS.register_module()
@@ -33,7 +33,8 @@ class MultiLabelAnnotationDataset(BaseMultiLabelDataset):
     JSON ``classes`` field or the ``classes`` argument (a list, or a file with
     one name per line); when both are given they must agree. Image paths are
     relative to ``data_root``/``data_prefix``; the path as written is the
-    image key (``img_id``). Load the images with ``LoadImageFromFile`` in the
+    image key (``img_id``). An image listed twice, also under two spellings
+    of its path (``img0.jpg`` and ``./img0.jpg``), is an error. Load the images with ``LoadImageFromFile`` in the
     pipeline.
 
     Args:
@@ -76,11 +77,15 @@ class MultiLabelAnnotationDataset(BaseMultiLabelDataset):
         data_list, seen = [], {}
         full = -np.ones((len(entries), len(classes)), dtype=np.int8)
         for row, (where, rel_path, labels) in enumerate(entries):
-            if rel_path in seen:
+            same = normalise_image_key(rel_path)
+            if same in seen:
+                first_where, first_path = seen[same]
+                spelled = '' if first_path == rel_path else \
+                    f' as {first_path!r} (the same file)'
                 raise ValueError(f'{self.ann_file!r} {where}: image '
                                  f'{rel_path!r} already listed at '
-                                 f'{seen[rel_path]}')
-            seen[rel_path] = where
+                                 f'{first_where}{spelled}')
+            seen[same] = (where, rel_path)
             for label in labels:
                 full[row, self._label_index(label, class_to_idx, where)] = 1
             data_list.append(

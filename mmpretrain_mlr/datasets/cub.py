@@ -208,6 +208,10 @@ class CUBAttributes(BaseMultiLabelDataset):
         col_of = np.full(num_attributes + 1, -1)
         col_of[np.asarray(columns, dtype=int) + 1] = np.arange(len(columns))
         full = np.zeros((len(image_ids), len(columns)), dtype=np.int8)
+        # line of the first label of each (image id, attribute id) pair,
+        # 0 for none yet: a pair given twice is an error, not "last wins"
+        first_line = np.zeros((max(images) + 1, num_attributes + 1),
+                              dtype=np.int64)
         text = read_text(path, 'CUB attribute label file')
         for line_no, line in enumerate(text.splitlines(), start=1):
             parts = line.split()
@@ -225,6 +229,13 @@ class CUBAttributes(BaseMultiLabelDataset):
                     '<attribute_id> <is_present 0|1> <certainty_id> <time>" '
                     f'with an image id of images.txt and an attribute id in '
                     f'[1, {num_attributes}], got {line!r}') from None
+            if first_line[image, attribute]:
+                raise ValueError(
+                    f'{path!r} lines {first_line[image, attribute]} and '
+                    f'{line_no} both label image id {image}, attribute id '
+                    f'{attribute}; each (image, attribute) pair must be '
+                    'given once')
+            first_line[image, attribute] = line_no
             row, col = row_of.get(image), col_of[attribute]
             if row is not None and col >= 0:
                 full[row, col] = 1 if present == '1' else -1

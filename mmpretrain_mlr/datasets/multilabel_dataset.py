@@ -1,4 +1,5 @@
 """Base class of the multi-label datasets with incomplete (observed) labels."""
+import posixpath
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -12,6 +13,22 @@ from .label_protocols import build_label_protocol, check_label_matrix
 from ..utils.vocabulary import read_name_list, select_columns
 
 MISSING_IMAGE_RULES = ('error', 'skip', 'unchecked')
+
+
+def normalise_image_key(key: str) -> str:
+    """The spelling of an image path duplicates are looked for under.
+
+    ``img0.jpg``, ``./img0.jpg``, ``sub//img0.jpg`` / ``sub/img0.jpg`` and
+    ``sub/../img0.jpg`` / ``img0.jpg`` name the same file; the key as
+    written stays the image's ``img_id``.
+
+    Args:
+        key (str): An image key (a relative path or an id).
+
+    Returns:
+        str: ``posixpath.normpath(key)``.
+    """
+    return posixpath.normpath(str(key))
 
 
 @DATASETS.register_module()
@@ -206,18 +223,25 @@ class BaseMultiLabelDataset(BaseDataset):
         return tuple(classes)
 
     def _image_keys(self, data_list: List[dict]) -> List[str]:
-        """Return the ``img_id`` of every data info, checking uniqueness."""
+        """Return the ``img_id`` of every data info, checking that no image
+        is listed twice, also under two spellings of its path
+        (:func:`normalise_image_key`)."""
         keys, first_row = [], {}
         for row, info in enumerate(data_list):
             if 'img_id' not in info:
                 raise KeyError(f'{type(self).__name__}: data info {row} has '
                                'no `img_id`')
             key = str(info['img_id'])
-            if key in first_row:
-                raise ValueError(f'{type(self).__name__}: image {key!r} '
-                                 f'appears twice (rows {first_row[key]} and '
-                                 f'{row})')
-            first_row[key] = row
+            same = normalise_image_key(key)
+            if same in first_row:
+                first = first_row[same]
+                source = f' in {self.ann_file!r}' if self.ann_file else ''
+                spelled = '' if keys[first] == key else \
+                    f' (as {keys[first]!r}: the same file)'
+                raise ValueError(f'{type(self).__name__}: image {key!r}'
+                                 f'{source} appears twice: rows {first}'
+                                 f'{spelled} and {row}')
+            first_row[same] = row
             keys.append(key)
         return keys
 
