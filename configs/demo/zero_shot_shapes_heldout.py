@@ -3,10 +3,17 @@
 # scores them on captioned-shapes val scenes, which draw all 12 pairs.
 #   python tools/analysis_tools/test_untrained.py \
 #       configs/demo/zero_shot_shapes_heldout.py
-_base_ = './zero_shot_shapes.py'
+# The model is zero_shot_shapes.py's (fixed prompts, logit scale 1), on
+# dualcoop_shapes.py directly to keep the config chain short.
+_base_ = './dualcoop_shapes.py'
 
 heldout_classes = ['green square', 'yellow triangle']
-model = dict(test_class_names=heldout_classes)
+model = dict(
+    test_class_names=heldout_classes,
+    prompt_learner=dict(
+        _delete_=True, type='FixedPromptLearner',
+        templates=('a photo of a {}.', )),
+    head=dict(logit_scale=1.))
 test_dataloader = dict(
     dataset=dict(
         _delete_=True,
