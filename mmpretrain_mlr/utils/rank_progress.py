@@ -106,49 +106,103 @@ def _read(store, key: str) -> Optional[str]:
         return None
 
 
+def process_state(pid: int) -> Optional[str]:
+    """State of a process on this machine: ``'exited'`` (gone, or a zombie
+    its parent has not collected), ``'stopped'`` (SIGSTOP, a debugger) or
+    None (running, or unknown).
+
+    Args:
+        pid (int): The process id.
+    """
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            # "pid (comm) state ...": comm may hold spaces and parentheses
+            state = f.read().rsplit(')', 1)[1].split()[0]
+        return {'Z': 'exited', 'X': 'exited', 'T': 'stopped',
+                't': 'stopped'}.get(state)
+    except FileNotFoundError:
+        return 'exited'
+    except (OSError, IndexError):
+        pass
+    try:  # no /proc (macOS)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return 'exited'
+    except OSError:
+        pass
+    return None
+
+
+def store_answers() -> bool:
+    """Whether the process group's key-value store still answers. Without
+    torchrun the store is served by rank 0's process, so a store that no
+    longer answers means rank 0 is gone."""
+    store = _store()
+    if store is None:
+        return False
+    try:
+        store.check([_HEARTBEAT.format(torch_dist.get_rank())])
+        return True
+    except Exception:  # noqa: B902  (connection refused / reset / closed)
+        return False
+
+
 def find_stalled_ranks(max_age: float = 5.0) -> List[dict]:
-    """The ranks whose heartbeat is older than ``max_age`` seconds.
+    """The other ranks whose heartbeat is older than ``max_age`` seconds or
+    whose process (on this machine) has exited.
 
     Args:
         max_age (float): Heartbeat age, in seconds, that counts as stalled.
             Defaults to 5.
 
     Returns:
-        list[dict]: ``rank``, ``age`` (None: never beat), ``host``, ``pid``
-        and ``progress`` (e.g. ``'train 12'``) of each stalled rank.
+        list[dict]: ``rank``, ``age`` (None: never beat), ``host``, ``pid``,
+        ``state`` (``'exited'``, ``'stopped'`` or None, for a process on
+        this machine) and ``progress`` (e.g. ``'train 12'``) of each
+        stalled rank.
     """
     store = _store()
     if store is None:
         return []
-    now, stalled = time.time(), []
+    now, stalled, own = time.time(), [], torch_dist.get_rank()
     for rank in range(torch_dist.get_world_size()):
+        if rank == own:
+            continue
         beat = _read(store, _HEARTBEAT.format(rank))
         stamp, host, pid = beat.split() if beat else (None, None, None)
         age = None if stamp is None else now - float(stamp)
-        if age is None or age > max_age:
+        pid = None if pid is None else int(pid)
+        state = process_state(pid) if pid and host == socket.gethostname() \
+            else None
+        if age is None or age > max_age or state == 'exited':
             stalled.append(dict(
-                rank=rank, age=age, host=host,
-                pid=None if pid is None else int(pid),
+                rank=rank, age=age, host=host, pid=pid, state=state,
                 progress=_read(store, _PROGRESS.format(rank))))
     return stalled
 
 
 def describe_stalled_ranks(max_age: float = 5.0) -> Optional[str]:
-    """Name the ranks whose heartbeat is older than ``max_age`` seconds.
+    """Name the other ranks whose heartbeat is older than ``max_age``
+    seconds or whose process has exited.
 
     Args:
         max_age (float): See :func:`find_stalled_ranks`. Defaults to 5.
 
     Returns:
         str | None: E.g. ``'rank 1 (no heartbeat for 21 s; last at train
-        iteration 3)'``, or None when no rank looks stalled.
+        iteration 3)'`` or ``'rank 1 (its process 4242 has exited; last at
+        train iteration 20)'``, or None when no rank looks stalled.
     """
     parts = []
     for entry in find_stalled_ranks(max_age):
         where = f'; last at {entry["progress"].replace(" ", " iteration ")}' \
             if entry['progress'] else ''
-        beat = 'no heartbeat at all' if entry['age'] is None else \
-            f'no heartbeat for {entry["age"]:.0f} s'
+        if entry.get('state') == 'exited':
+            beat = f'its process {entry["pid"]} has exited'
+        elif entry['age'] is None:
+            beat = 'no heartbeat at all'
+        else:
+            beat = f'no heartbeat for {entry["age"]:.0f} s'
         parts.append(f'rank {entry["rank"]} ({beat}{where})')
     return ', '.join(parts) or None
 
@@ -169,7 +223,7 @@ def kill_local_stalled_ranks(max_age: float = 5.0) -> List[int]:
     killed = []
     for entry in find_stalled_ranks(max_age):
         if entry['host'] == socket.gethostname() and entry['pid'] and \
-                entry['pid'] != os.getpid():
+                entry['pid'] != os.getpid() and entry['state'] != 'exited':
             try:
                 os.kill(entry['pid'], signal.SIGKILL)
                 killed.append(entry['rank'])
@@ -184,27 +238,64 @@ def is_collective_timeout(err: BaseException) -> bool:
     text = str(err).lower()
     return isinstance(err, RuntimeError) and any(
         word in text for word in ('timed out', 'timeout', 'connection closed',
-                                  'connection reset', 'watchdog'))
+                                  'connection reset', 'broken pipe',
+                                  'watchdog'))
 
 
-def raise_if_stalled(err: BaseException, timeout=None) -> None:
-    """Re-raise a collective timeout as :class:`StalledRankError` naming the
-    stopped rank(s); return for any other error.
+def _lost_peer(err: BaseException) -> bool:
+    """Whether ``err`` says a peer's connection closed (it died) rather
+    than that a collective timed out."""
+    text = str(err).lower()
+    return any(word in text for word in ('connection closed',
+                                         'connection reset', 'broken pipe'))
+
+
+def raise_if_stalled(err: BaseException, timeout=None,
+                     max_age: float = 5.0) -> None:
+    """Re-raise a collective timeout or a lost peer as
+    :class:`StalledRankError` naming the stopped or dead rank(s); return
+    for any other error.
+
+    A rank that died is named at once when it ran on this machine (its
+    process has exited); otherwise its heartbeat is given up to
+    ``max_age`` seconds to age. When the job's key-value store no longer
+    answers and the job was not started by torchrun, rank 0 (whose process
+    serves the store) is named.
 
     Args:
         err (BaseException): The error a distributed run ended with.
         timeout (float, optional): The collective timeout, for the message.
+        max_age (float): Heartbeat age that counts as stalled.
+            Defaults to 5.
     """
     if not (_store() is not None and is_collective_timeout(err)):
         return
-    stalled = describe_stalled_ranks()
-    killed = kill_local_stalled_ranks()
-    waited = f' after {timeout} s (env_cfg.dist_cfg.timeout)' \
-        if timeout else ''
+    own = torch_dist.get_rank()
+    torchrun = 'TORCHELASTIC_RUN_ID' in os.environ
+    if not store_answers():
+        stalled = None if torchrun or own == 0 else (
+            'rank 0 (the job\'s key-value store, which rank 0\'s process '
+            'serves when the job is not started by torchrun, no longer '
+            'answers: that process has ended)')
+        killed = []
+    else:
+        stalled = describe_stalled_ranks(max_age)
+        deadline = time.time() + max_age + 1
+        while stalled is None and time.time() < deadline:
+            time.sleep(0.25)  # a rank on another machine: let its beat age
+            stalled = describe_stalled_ranks(max_age)
+        killed = kill_local_stalled_ranks(max_age)
+    if _lost_peer(err):
+        what = 'lost the connection to another process during a ' \
+            'collective operation'
+    else:
+        waited = f' after {timeout} s (env_cfg.dist_cfg.timeout)' \
+            if timeout else ''
+        what = f'a collective operation timed out{waited}'
     ended = f' Killed the stalled rank(s) {killed} on this machine.' \
         if killed else ''
     raise StalledRankError(
-        f'Rank {torch_dist.get_rank()}: a collective operation timed out'
-        f'{waited}: ' + (f'{stalled} stopped responding' if stalled else
-                         'another process stopped responding') +
+        f'Rank {own}: {what}: ' + (
+            f'{stalled} stopped responding' if stalled else
+            'another process stopped responding') +
         f'. Ending the job.{ended} Original error: {err}') from err
