@@ -185,9 +185,10 @@ def prediction_grid(checkpoint, out, cfg_options=None,
         ax.set_axis_off()
         ax.set_title(f'val scene {idx}; ground truth: ' + ', '.join(truth),
                      fontsize=9, loc='left')
-    fig.suptitle('TRM-ML on the shapes demo: predicted labels (score >= '
-                 '0.5) and each class\'s attention over the 2 x 2 feature '
-                 'grid', fontsize=9)
+    thr = getattr(inferencer.model.head, 'threshold', 0.5)
+    fig.suptitle(f'TRM-ML on the shapes demo: predicted labels (score >= '
+                 f'{thr:g}, the head\'s threshold) and each class\'s '
+                 'attention over the feature grid', fontsize=9)
     fig.tight_layout()
     save_small_png(fig, out, colors=64)
     plt.close(fig)
