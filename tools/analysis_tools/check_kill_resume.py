@@ -7,6 +7,11 @@ resumed run must end with the uninterrupted run's final validation metrics
 and final weights, bit for bit. Prints one line per run and exits non-zero
 on any difference.
 
+A kill that lands after the run wrote its last checkpoint (during the
+final validation or while the process exits) tests nothing: the resumed
+run has nothing left to train. Such runs are reported as such and not
+counted; the check fails when no counted run remains.
+
 Example (the shapes demo, shortened)::
 
     python tools/analysis_tools/check_kill_resume.py
@@ -31,7 +36,8 @@ import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
-from mmpretrain_mlr.utils import load_from_local_safe  # noqa: E402
+from mmpretrain_mlr.utils import (checkpoint_problem,  # noqa: E402
+                                  load_from_local_safe)
 DEFAULT_CONFIG = 'configs/demo/dualcoop_shapes.py'
 # A short demo run on a random CLIP (no cache to build): 6 epochs of 16
 # iterations, validation on 128 images.
@@ -130,6 +136,55 @@ def last_weights(work_dir):
     return load_from_local_safe(path, map_location='cpu')['state_dict']
 
 
+def last_checkpoint_name(work_dir):
+    """The file name of the checkpoint ``last_checkpoint`` names."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return osp.basename(f.read().strip())
+
+
+def killed_after_last_checkpoint(work_dir, final_name):
+    """Whether a killed run had already written its last checkpoint.
+
+    Args:
+        work_dir (str): The killed run's work directory.
+        final_name (str): File name of the uninterrupted run's last
+            checkpoint (e.g. ``'epoch_6.pth'``).
+
+    Returns:
+        bool: True if ``final_name`` is there and whole (checkpoints are
+        written to a temporary file and renamed, so a present file is
+        complete unless damaged).
+    """
+    path = osp.join(work_dir, final_name)
+    return osp.isfile(path) and checkpoint_problem(path) is None
+
+
+def summary(outcomes):
+    """The closing line and exit status of the check.
+
+    Args:
+        outcomes (list[str]): One per killed run: ``'identical'``,
+            ``'DIFFERENT'`` or ``'late'`` (killed after the last
+            checkpoint: not counted).
+
+    Returns:
+        tuple[str, int]: The line to print and the exit status (1 on any
+        difference, or when no run was killed before its last checkpoint).
+    """
+    late = outcomes.count('late')
+    counted = len(outcomes) - late
+    failures = outcomes.count('DIFFERENT')
+    line = (f'{counted - failures} of {counted} killed runs resumed to the '
+            'uninterrupted result')
+    if late:
+        line += (f'; {late} kill(s) landed after the last checkpoint and '
+                 'are not counted (nothing was left to resume)')
+    if not counted:
+        line += '; no run was killed before its last checkpoint: nothing ' \
+            'was checked (use longer runs, e.g. more epochs)'
+    return line, int(bool(failures) or not counted)
+
+
 def same_weights(a, b):
     """Whether two state dicts are equal, tensor for tensor."""
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
@@ -159,7 +214,8 @@ def main(argv=None):
     print(f'uninterrupted: {time.time() - start:.1f} s, first checkpoint at '
           f'{first:.1f} s; final metrics {reference}')
 
-    failures = 0
+    final_name = last_checkpoint_name(ref_dir)
+    outcomes = []
     for run in range(args.runs):
         work_dir = osp.join(root, f'run_{run}')
         # A moment after the first checkpoint, drawn from the uninterrupted
@@ -182,6 +238,12 @@ def main(argv=None):
         proc.wait()
         present = sorted(n for n in os.listdir(work_dir)
                          if n.endswith(('.pth', '.tmp')))
+        if killed_after_last_checkpoint(work_dir, final_name):
+            outcomes.append('late')
+            print(f'run {run}: killed {delay:5.1f} s after the first '
+                  f'checkpoint, after the last one ({final_name}) was '
+                  f'written; files then: {", ".join(present)}; not counted')
+            continue
         resumed = start_training(args.config, work_dir, args.cfg_options,
                                  osp.join(root, f'run_{run}_resume.log'),
                                  resume=True)
@@ -191,17 +253,16 @@ def main(argv=None):
         match = re.search(r'resumed epoch: (\d+), iter: (\d+)', log)
         ok = code == 0 and final_metrics(work_dir) == reference and \
             same_weights(last_weights(work_dir), ref_weights)
-        failures += not ok
+        outcomes.append('identical' if ok else 'DIFFERENT')
         print(f'run {run}: killed {delay:5.1f} s after the first checkpoint'
               f'; files then: '
               f'{", ".join(present)}; resumed from epoch '
               f'{match.group(1) if match else "?"}'
               f'{" (skipped unreadable)" if "Skipping" in log else ""}; '
-              f'exit {code}; metrics and weights '
-              f'{"identical" if ok else "DIFFERENT"}')
-    print(f'{args.runs - failures} of {args.runs} killed runs resumed to the '
-          'uninterrupted result')
-    sys.exit(1 if failures else 0)
+              f'exit {code}; metrics and weights {outcomes[-1]}')
+    line, status = summary(outcomes)
+    print(line)
+    sys.exit(status)
 
 
 if __name__ == '__main__':
