@@ -125,3 +125,16 @@ def test_checkpoint_without_digest_loads_with_a_warning(
     message, kwargs = said[0]
     assert 'old.pth' in message and 'no content digest' in message
     assert kwargs['level'] == 30  # logging.WARNING
+
+
+def test_inference_loader_refuses_a_damaged_checkpoint(tiny_config,
+                                                       checkpoint):
+    # the loader MultiLabelInferencer uses for its checkpoint
+    from mmpretrain.registry import MODELS
+
+    from mmpretrain_mlr.utils.frozen_weights import load_checkpoint
+    model = MODELS.build(Config.fromfile(str(tiny_config)).model)
+    load_checkpoint(model, str(checkpoint))
+    flip_bytes_in_largest_tensor(checkpoint)
+    with pytest.raises(ChecksumMismatchError, match='epoch_2.pth'):
+        load_checkpoint(model, str(checkpoint))
