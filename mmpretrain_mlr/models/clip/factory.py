@@ -7,6 +7,8 @@ from typing import Callable, Optional, Tuple
 
 import torch.nn as nn
 
+from .shapes_clip import PROJECT_CLIPS
+
 _FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.npz')
 # open_clip's model-name schemas: a downloaded model folder, a Hub repository
 LOCAL_DIR, HF_HUB = 'local-dir:', 'hf-hub:'
@@ -71,8 +73,9 @@ def build_open_clip(model_name: str = 'RN50',
             ``cache_dir`` or ``HF_HOME``; offline with ``HF_HUB_OFFLINE=1``).
             Ignored when ``arch`` is given. Defaults to ``'RN50'``.
         pretrained (str, optional): an open_clip pretrained tag (``'openai'``,
-            ``'laion2b_s34b_b88k'``, ...), ``'shapes'`` (this project's tiny
-            CLIP pretrained on captioned shapes scenes, built once into
+            ``'laion2b_s34b_b88k'``, ...), ``'shapes'`` / ``'shapes-scenes'``
+            (this project's tiny CLIPs pretrained on captioned shapes
+            scenes: shipped with the package or built once into
             ``cache_dir`` when absent; ``arch`` defaults to its own and must
             equal it) or a local checkpoint file (OpenAI's
             TorchScript ``.pt``, an open_clip state dict or safetensors).
@@ -92,8 +95,9 @@ def build_open_clip(model_name: str = 'RN50',
     """
     import open_clip
 
-    if pretrained == 'shapes':
-        arch, pretrained = _shapes_clip(arch, quick_gelu, cache_dir)
+    if pretrained in PROJECT_CLIPS:
+        arch, pretrained = _project_clip(pretrained, arch, quick_gelu,
+                                         cache_dir)
     if pretrained is not None and _looks_like_path(pretrained) \
             and not osp.isfile(pretrained):
         raise FileNotFoundError(
@@ -139,23 +143,24 @@ def _canonical(value):
     return json.loads(json.dumps(value))
 
 
-def _shapes_clip(arch: Optional[dict], quick_gelu: bool,
-                 cache_dir: Optional[str]) -> Tuple[dict, str]:
-    """``(arch, file)`` of the shapes CLIP, checking a given ``arch``."""
-    from .shapes_clip import RECIPE, load_recipe, recipe_arch, \
-        shapes_clip_file
+def _project_clip(name: str, arch: Optional[dict], quick_gelu: bool,
+                  cache_dir: Optional[str]) -> Tuple[dict, str]:
+    """``(arch, file)`` of the project CLIP ``name``, checking a given
+    ``arch``."""
+    from .shapes_clip import (load_recipe, project_clip_file, recipe_arch,
+                              recipe_path)
 
-    recipe = load_recipe()
+    recipe = load_recipe(recipe_path(name))
     expected = recipe_arch(recipe)
     if arch is not None and _canonical(dict(arch)) != _canonical(expected):
         raise ValueError(
             f"clip.arch={dict(arch)} differs from the architecture of "
-            f"pretrained='shapes' ({RECIPE}: model.clip.arch={expected}); "
-            'take `shapes_clip_arch` from '
-            'configs/_base_/models/shapes_clip.py')
+            f"pretrained={name!r} ({recipe_path(name)}: model.clip.arch="
+            f'{expected}); take it from the configs/_base_/models/ file '
+            'of that CLIP (`shapes_clip_arch`, `scenes_clip_arch`)')
     expected_gelu = recipe.model.clip.get('quick_gelu', False)
     if quick_gelu != expected_gelu:
         raise ValueError(
-            f"clip.quick_gelu={quick_gelu}: pretrained='shapes' was trained "
+            f'clip.quick_gelu={quick_gelu}: pretrained={name!r} was trained '
             f'with quick_gelu={expected_gelu}')
-    return expected, shapes_clip_file(cache_dir)
+    return expected, project_clip_file(name, cache_dir)

@@ -1,19 +1,27 @@
-"""The shapes CLIP: pretrained by this project once, cached, found by name.
+"""The project's CLIPs: pretrained by this project, cached, found by name.
 
-``build_open_clip(pretrained='shapes')`` calls :func:`shapes_clip_file`,
-which returns the cached open_clip state dict of the recipe
-``configs/demo/shapes_clip_pretrain.py`` and, when it is absent, builds it
-by running that recipe (an mmengine run, in a child process) once. The file
-name holds a hash of the recipe (the config fields that shape the weights
-and the source of the code it trains with), so a changed recipe builds a
-new file. Concurrent
-processes (the ranks of a distributed run, two runs at once) take a file
-lock: one builds, the others wait and then read the finished file, which
-appears by an atomic rename only when complete.
+``build_open_clip(pretrained=NAME)`` with a name of :data:`PROJECT_CLIPS`
+(``'shapes'``: the 64 px shapes demos' CLIP; ``'shapes-scenes'``: the
+scenes demos' CLIP) calls :func:`project_clip_file`. Where the package
+ships the weights of that name (``weights/<name>.pth``, built by the
+recipe and checked against the SHA-256 beside it), those are used, so
+every machine runs the demos on the same bits. Otherwise the cached
+open_clip state dict of the recipe is returned and, when it is absent,
+built by running the recipe (an mmengine run, in a child process) once.
+The file name holds a hash of the recipe (the config fields that shape the
+weights and the source of the code it trains with), so a changed recipe
+builds a new file. Concurrent processes (the ranks of a distributed run,
+two runs at once) take a file lock: one builds, the others wait and then
+read the finished file, which appears by an atomic rename only when
+complete, with its SHA-256 beside it; a damaged file is moved aside and
+rebuilt.
 
-Run as ``python -m mmpretrain_mlr.models.clip.shapes_clip`` it builds (or
-finds) the file and prints its path.
+Run as ``python -m mmpretrain_mlr.models.clip.shapes_clip [NAME]`` it
+builds (or finds) the file and prints its path; ``--rebuild`` builds from
+the recipe even where weights are shipped; ``--ship FILE`` writes a built
+state dict as the package's shipped weights of NAME.
 """
+import argparse
 import contextlib
 import fcntl
 import hashlib
@@ -29,14 +37,25 @@ from typing import Optional
 
 from mmengine.logging import print_log
 
+from ...utils.atomic_file import write_atomically
+
 from ...utils.package_files import package_files_root
 
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # in the checkout's configs/, or the installed package's .mim/configs/
-RECIPE = osp.join(package_files_root() or osp.dirname(PACKAGE_ROOT),
-                  'configs', 'demo', 'shapes_clip_pretrain.py')
-# The code whose behaviour the recipe's result depends on, besides the
-# config itself (package-relative paths).
+RECIPE_DIR = osp.join(package_files_root() or osp.dirname(PACKAGE_ROOT),
+                      'configs', 'demo')
+RECIPE = osp.join(RECIPE_DIR, 'shapes_clip_pretrain.py')
+# name -> (recipe in configs/demo/, prefix of the cached file names)
+PROJECT_CLIPS = {
+    'shapes': ('shapes_clip_pretrain.py', 'shapes_clip'),
+    'shapes-scenes': ('scenes_clip_pretrain.py', 'scenes_clip'),
+}
+# where the package keeps the weights it ships (<name>.pth, <name>.json)
+SHIPPED_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'weights')
+# The code whose behaviour a recipe's result depends on, besides the config
+# itself (package-relative paths), unless the recipe lists its own in
+# `recipe_sources`.
 RECIPE_SOURCES = (
     'datasets/shapes.py',
     'datasets/shapes_captions.py',
@@ -98,7 +117,7 @@ def recipe_key(cfg) -> str:
     digest = hashlib.sha256()
     fields = {key: cfg.get(key) for key in RECIPE_FIELDS}
     digest.update(json.dumps(fields, sort_keys=True, default=repr).encode())
-    for name in RECIPE_SOURCES:
+    for name in cfg.get('recipe_sources', RECIPE_SOURCES):
         with open(osp.join(PACKAGE_ROOT, name), 'rb') as f:
             digest.update(name.encode() + b'\0' + f.read())
     return digest.hexdigest()[:16]
@@ -135,35 +154,102 @@ def _child_env() -> dict:
     return env
 
 
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _build(cfg_file: str, path: str) -> None:
     """Run the pretraining config ``cfg_file`` in a child process and move
-    its export to ``path``."""
+    its export to ``path``, its SHA-256 to ``path + '.sha256'``."""
     folder = osp.dirname(path)
     work_dir = tempfile.mkdtemp(prefix='.build-', dir=folder)
     cmd = [sys.executable, '-m', 'mmpretrain_mlr.models.clip.shapes_clip',
            '--run', cfg_file, work_dir]
     print_log(
-        f'Building the shapes CLIP (pretraining {cfg_file}); this happens '
-        f'once, then {path} is reused ...', logger='current')
+        f'Building {osp.basename(path)} by pretraining {cfg_file}; this '
+        f'happens once, then the file is reused. Progress follows ...',
+        logger='current')
     start = time.time()
     result = subprocess.run(cmd, env=_child_env())
     export = osp.join(work_dir, 'open_clip.pth')
     if result.returncode != 0 or not osp.isfile(export):
         raise RuntimeError(
-            f'building the shapes CLIP failed (exit status '
+            f'building the CLIP of {cfg_file} failed (exit status '
             f'{result.returncode}); the run log is in {work_dir}')
+    digest = file_sha256(export)
+    write_atomically(path + '.sha256', lambda f: f.write(digest.encode()))
     os.replace(export, path)
     log_dir = path[:-len('.pth')] + '.build'
     shutil.rmtree(log_dir, ignore_errors=True)
     os.replace(work_dir, log_dir)
-    print_log(f'Built the shapes CLIP in {time.time() - start:.0f} s: {path} '
+    print_log(f'Built the CLIP in {time.time() - start:.0f} s: {path} '
               f'(run log in {log_dir})', logger='current')
+
+
+def _damage(path: str) -> Optional[str]:
+    """Why the cached file ``path`` cannot be used, or None if it can: its
+    bytes against the SHA-256 written beside it at build time (files
+    built before the digest existed are checked by loading them)."""
+    sidecar = path + '.sha256'
+    if osp.isfile(sidecar):
+        with open(sidecar) as f:
+            expected = f.read().strip()
+        actual = file_sha256(path)
+        return None if actual == expected else (
+            f'its SHA-256 {actual[:16]}... differs from the {expected[:16]}'
+            f'... recorded in {sidecar} when it was built')
+    import torch
+    try:
+        torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:  # any unreadable content
+        return f'it cannot be read ({type(error).__name__})'
+    return None
+
+
+def _usable_cache_file(path: str) -> bool:
+    """Whether the cached ``path`` exists and is intact; a damaged one is
+    moved aside (``<path>.damaged-<time>``) with a warning."""
+    if not osp.isfile(path):
+        return False
+    reason = _damage(path)
+    if reason is None:
+        return True
+    aside = f'{path}.damaged-{time.strftime("%Y%m%d-%H%M%S")}'
+    os.replace(path, aside)
+    print_log(f'The cached CLIP {path} is damaged: {reason}. Moved it to '
+              f'{aside}; building it again.', logger='current',
+              level=30)  # logging.WARNING
+    return False
+
+
+def _cache_folder(cache_dir: Optional[str]) -> str:
+    """The cache folder, created, or an error saying how to choose
+    another."""
+    folder = osp.abspath(osp.expanduser(cache_dir or default_cache_dir()))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(f'no write permission on {folder}')
+    except OSError as error:
+        raise PermissionError(
+            f'the CLIP cache folder {folder} cannot be written ({error}); '
+            'choose a writable folder with the environment variable '
+            'MMPRETRAIN_MLR_CACHE (or XDG_CACHE_HOME), or the `cache_dir` '
+            'of clip=dict(...)') from error
+    return folder
 
 
 def shapes_clip_file(cache_dir: Optional[str] = None,
                      recipe: Optional[str] = None,
-                     cfg_options: Optional[dict] = None) -> str:
-    """Path of the shapes CLIP's open_clip state dict, built if absent.
+                     cfg_options: Optional[dict] = None,
+                     prefix: str = 'shapes_clip') -> str:
+    """Path of a recipe's open_clip state dict in the cache, built if
+    absent (or damaged).
 
     Args:
         cache_dir (str, optional): Where the file lives. Defaults to
@@ -172,23 +258,59 @@ def shapes_clip_file(cache_dir: Optional[str] = None,
             :data:`RECIPE`.
         cfg_options (dict, optional): Overrides of the recipe (part of the
             cache key), e.g. a tiny budget in tests.
+        prefix (str): Start of the file name. Defaults to 'shapes_clip'.
 
     Returns:
-        str: ``<cache_dir>/shapes_clip-<key>.pth``.
+        str: ``<cache_dir>/<prefix>-<key>.pth``.
     """
     cfg = load_recipe(recipe, cfg_options)
     folder = osp.abspath(osp.expanduser(cache_dir or default_cache_dir()))
-    path = osp.join(folder, f'shapes_clip-{recipe_key(cfg)}.pth')
-    if osp.isfile(path):
+    path = osp.join(folder, f'{prefix}-{recipe_key(cfg)}.pth')
+    if osp.isfile(path) and _damage(path) is None:
         return path
-    os.makedirs(folder, exist_ok=True)
+    folder = _cache_folder(folder)
     with _exclusive_lock(path + '.lock'):
-        if osp.isfile(path):  # built while this process waited
+        if _usable_cache_file(path):  # built while this process waited
             return path
         cfg_file = path[:-len('.pth')] + '.recipe.py'
         cfg.dump(cfg_file)
         _build(cfg_file, path)
     return path
+
+
+def recipe_path(name: str) -> str:
+    """The recipe of the project CLIP ``name``."""
+    if name not in PROJECT_CLIPS:
+        raise KeyError(f'{name!r} is not a CLIP of this project; known: '
+                       f'{sorted(PROJECT_CLIPS)}')
+    return osp.join(RECIPE_DIR, PROJECT_CLIPS[name][0])
+
+
+def project_clip_file(name: str, cache_dir: Optional[str] = None,
+                      rebuild: bool = False) -> str:
+    """Path of the open_clip state dict of the project CLIP ``name``.
+
+    Shipped weights (checked against their SHA-256) come first, unless
+    ``rebuild``; else the recipe's cached build (built if absent).
+
+    Args:
+        name (str): A key of :data:`PROJECT_CLIPS`.
+        cache_dir (str, optional): The cache folder. Defaults to
+            :func:`default_cache_dir`.
+        rebuild (bool): Use the recipe's build even where weights are
+            shipped. Defaults to False.
+
+    Returns:
+        str: A file ``open_clip.load_checkpoint`` reads.
+    """
+    recipe = recipe_path(name)
+    shipped = osp.join(SHIPPED_DIR, f'{name}.pth')
+    if rebuild or not osp.isfile(shipped):
+        return shapes_clip_file(cache_dir, recipe,
+                                prefix=PROJECT_CLIPS[name][1])
+    from .shipped_weights import unpack_shipped
+    return unpack_shipped(shipped, cache_dir or default_cache_dir(),
+                          recipe_key(load_recipe(recipe)))
 
 
 def _run(cfg_file: str, work_dir: str) -> None:
@@ -202,8 +324,29 @@ def _run(cfg_file: str, work_dir: str) -> None:
     Runner.from_cfg(cfg).train()
 
 
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Build (or find) a project CLIP and print its file")
+    parser.add_argument('name', nargs='?', default='shapes',
+                        choices=sorted(PROJECT_CLIPS))
+    parser.add_argument('--rebuild', action='store_true',
+                        help='build from the recipe even where weights '
+                        'are shipped')
+    parser.add_argument('--ship', metavar='FILE',
+                        help='write this built state dict as the shipped '
+                        'weights of NAME')
+    args = parser.parse_args(argv)
+    if args.ship:
+        from .shipped_weights import pack_shipped
+        print(pack_shipped(args.ship, osp.join(SHIPPED_DIR, f'{args.name}'
+                                               '.pth'),
+                           recipe_key(load_recipe(recipe_path(args.name)))))
+    else:
+        print(project_clip_file(args.name, rebuild=args.rebuild))
+
+
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--run']:
         _run(*sys.argv[2:4])
     else:
-        print(shapes_clip_file())
+        main()

@@ -1,0 +1,45 @@
+# Contrastive pretraining of the scenes CLIP (configs/_base_/models/
+# scenes_clip.py) on captioned `ShapesScenes` (seed 100: other scenes than
+# the demos' splits, same world), as the shapes CLIP is pretrained
+# (configs/demo/shapes_clip_pretrain.py): symmetric InfoNCE between each
+# scene and its caption, which names every object, distractors included
+# ("two red stars, a white ring and a cyan cross"). No class prompt or
+# label vector of the demos is a target. The export lands in the work dir
+# as open_clip.pth:
+#   python tools/train.py configs/demo/scenes_clip_pretrain.py
+_base_ = ['./shapes_clip_pretrain.py', '../_base_/models/scenes_clip.py']
+
+model = dict(clip=dict(arch={{_base_.scenes_clip_arch}}))
+
+train_dataloader = dict(
+    batch_size=128,
+    dataset=dict(
+        _delete_=True,
+        type='ShapesScenes',
+        num_images=16000,
+        image_size=128,
+        seed=100,
+        split='train',
+        cache_images=True,
+        pipeline=[
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='PackInputs', algorithm_keys=('caption', )),
+        ]))
+max_epochs = 8
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=max_epochs,
+         eta_min=2e-5, convert_to_iter_based=True),
+]
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs)
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
+# The code the result depends on besides this config (package-relative).
+recipe_sources = [
+    'datasets/scene_world.py', 'datasets/scene_render.py',
+    'datasets/shapes_scenes.py', 'datasets/shapes.py',
+    'datasets/shapes_captions.py', 'models/pretrainers/contrastive_clip.py',
+    'models/losses/info_nce.py', 'engine/hooks/export_open_clip.py'
+]

@@ -1,0 +1,140 @@
+"""The project's CLIPs by name: shipped weights checked and expanded,
+damaged cache files moved aside and rebuilt, unwritable cache folders
+named."""
+import json
+import os
+import os.path as osp
+
+import open_clip
+import pytest
+import torch
+
+from mmpretrain_mlr.models.clip import shapes_clip
+from mmpretrain_mlr.models.clip.shipped_weights import (TOKEN_EMBEDDING,
+                                                        pack_shipped,
+                                                        project_corpus,
+                                                        unpack_shipped,
+                                                        used_token_ids)
+
+TINY_ARCH = dict(embed_dim=16,
+                 vision_cfg=dict(layers=1, width=32, patch_size=16,
+                                 image_size=32, head_width=16),
+                 text_cfg=dict(context_length=77, vocab_size=49408,
+                               width=16, heads=2, layers=1))
+
+
+@pytest.fixture(scope='module')
+def tiny_state(tmp_path_factory):
+    torch.manual_seed(0)
+    state = open_clip.CLIP(**TINY_ARCH).state_dict()
+    path = str(tmp_path_factory.mktemp('built') / 'open_clip.pth')
+    torch.save(state, path)
+    return path, state
+
+
+def test_the_corpus_covers_every_scene_class_and_prompt():
+    ids = set(used_token_ids(project_corpus()).tolist())
+    tokenizer = open_clip.SimpleTokenizer()
+    for text in ('a photo of a purple ring.', 'two white bars',
+                 'There is a cyan cross in the scene.'):
+        tokens = tokenizer([text])[0]
+        assert set(tokens[tokens > 0].tolist()) <= ids
+    assert len(ids) < 200  # a few rows of the 49,408
+
+
+def test_shipped_weights_round_trip(tiny_state, tmp_path):
+    built, state = tiny_state
+    shipped = str(tmp_path / 'ship' / 'tiny.pth')
+    digest = pack_shipped(built, shipped, recipe_key='k1')
+    with open(str(tmp_path / 'ship' / 'tiny.json')) as f:
+        record = json.load(f)
+    assert record['sha256'] == digest == shapes_clip.file_sha256(shipped)
+    assert osp.getsize(shipped) < 0.3 * osp.getsize(built)
+
+    path = unpack_shipped(shipped, str(tmp_path / 'cache'), recipe_key='k1')
+    expanded = torch.load(path, weights_only=True)
+    assert set(expanded) == set(state)
+    ids = used_token_ids(project_corpus())
+    for key, value in state.items():
+        if key == TOKEN_EMBEDDING:
+            continue
+        # float16 rounding of the build, nothing else
+        torch.testing.assert_close(expanded[key], value.half().float(),
+                                   rtol=0, atol=0)
+    embedding = expanded[TOKEN_EMBEDDING]
+    torch.testing.assert_close(embedding[ids],
+                               state[TOKEN_EMBEDDING][ids].half().float(),
+                               rtol=0, atol=0)
+    others = torch.ones(len(embedding), dtype=torch.bool)
+    others[ids] = False
+    assert embedding[others].abs().sum() == 0
+    # loads into the architecture as open_clip reads checkpoints
+    model = open_clip.CLIP(**TINY_ARCH)
+    open_clip.load_checkpoint(model, path)
+    # a second use finds the expanded file
+    assert unpack_shipped(shipped, str(tmp_path / 'cache'), 'k1') == path
+
+
+def test_damaged_or_outdated_shipped_weights(tiny_state, tmp_path, capsys):
+    built, _ = tiny_state
+    shipped = str(tmp_path / 'tiny.pth')
+    pack_shipped(built, shipped, recipe_key='k1')
+    unpack_shipped(shipped, str(tmp_path / 'cache'), recipe_key='k2')
+    assert 'built by an earlier recipe' in capsys.readouterr().out
+    with open(shipped, 'r+b') as f:
+        f.seek(osp.getsize(shipped) // 2)
+        f.write(b'\x00' * 64)
+    with pytest.raises(RuntimeError, match='tiny.pth is damaged'):
+        unpack_shipped(shipped, str(tmp_path / 'cache'), recipe_key='k1')
+
+
+def _fake_build(cfg_file, path):
+    """Stand-in for the recipe's run: a valid file and its digest."""
+    torch.save({'x': torch.ones(2)}, path)
+    digest = shapes_clip.file_sha256(path)
+    with open(path + '.sha256', 'w') as f:
+        f.write(digest)
+
+
+@pytest.mark.parametrize('damage', ['garbage', 'truncated', 'edited'])
+def test_a_damaged_cache_file_is_moved_aside_and_rebuilt(
+        tmp_path, monkeypatch, damage):
+    monkeypatch.setattr(shapes_clip, '_build', _fake_build)
+    path = shapes_clip.shapes_clip_file(str(tmp_path))
+    with open(path, 'rb') as f:
+        content = f.read()
+    with open(path, 'wb') as f:
+        f.write({'garbage': b'not a checkpoint' * 10,
+                 'truncated': content[:len(content) // 2],
+                 'edited': content[:-8] + b'\x01' * 8}[damage])
+    builds = []
+    monkeypatch.setattr(shapes_clip, '_build',
+                        lambda *a: builds.append(1) or _fake_build(*a))
+    assert shapes_clip.shapes_clip_file(str(tmp_path)) == path
+    assert builds == [1]
+    assert torch.load(path, weights_only=True)['x'].sum() == 2
+    assert [n for n in os.listdir(tmp_path) if '.damaged-' in n]
+
+
+def test_an_intact_cache_file_is_not_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(shapes_clip, '_build', _fake_build)
+    path = shapes_clip.shapes_clip_file(str(tmp_path))
+    monkeypatch.setattr(shapes_clip, '_build', None)  # would fail if called
+    assert shapes_clip.shapes_clip_file(str(tmp_path)) == path
+
+
+def test_an_unwritable_cache_folder_names_the_variable(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('')
+    with pytest.raises(PermissionError, match='MMPRETRAIN_MLR_CACHE'):
+        shapes_clip.shapes_clip_file(str(blocker / 'cache'))
+
+
+def test_names_resolve_to_their_recipes():
+    assert shapes_clip.recipe_path('shapes') == shapes_clip.RECIPE
+    scenes = shapes_clip.load_recipe(shapes_clip.recipe_path('shapes-scenes'))
+    assert scenes.train_dataloader.dataset.type == 'ShapesScenes'
+    # the scenes recipe hashes its own sources: the renderer among them
+    assert 'datasets/scene_render.py' in scenes.recipe_sources
+    with pytest.raises(KeyError, match='not a CLIP of this project'):
+        shapes_clip.recipe_path('shapes-3d')
