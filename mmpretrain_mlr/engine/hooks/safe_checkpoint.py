@@ -86,7 +86,8 @@ class SafeCheckpointHook(CheckpointHook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = checkpoint.setdefault('meta', {})
         meta['validated'] = meta.get('epoch') == self._last_validated
-        add_digest(checkpoint)
+        if is_main_process():  # the process that writes the file
+            add_digest(checkpoint)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         meta = checkpoint.get('meta', {})
