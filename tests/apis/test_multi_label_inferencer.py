@@ -80,8 +80,8 @@ def test_vocabulary_at_call_time(inferencer, images, tmp_path):
     again = inferencer(images[0], classes=str(names_file))[0]
     assert again['scores'] == pytest.approx(res['scores'])
     # text features: once per vocabulary
-    cache = inferencer.model._eval_text_cache
-    assert list(cache).count(('purple star', 'red circle')) == 1
+    cache = inferencer.model.class_embedder.cached_vocabularies()
+    assert cache.count(('purple star', 'red circle')) == 1
 
 
 def test_class_specific_contexts_refuse_other_vocabularies(images):

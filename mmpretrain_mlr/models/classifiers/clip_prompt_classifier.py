@@ -15,6 +15,9 @@ from ...utils.vocabulary import resolve_class_names
 from ..build import build_with_context
 from ..clip import ClassifierFeatures, build_open_clip
 from ..clip.factory import has_pretrained_weights
+from ..protocols import (NeedsTeacher, StartsFromClassEmbeddings,
+                         VocabularyAware)
+from ..prompts import ClassEmbedder, VocabularyError
 
 
 @MODELS.register_module()
@@ -125,25 +128,69 @@ class CLIPPromptClassifier(BaseClassifier):
             clip_tensors += itertools.chain(
                 self.teacher_image_encoder.parameters(),
                 self.teacher_image_encoder.buffers())
-        self.text_encoder = build_with_context(
+        text_encoder = build_with_context(
             text_encoder, clip_model=clip_model, tokenizer=tokenizer)
+        # registered here under their own names (state-dict keys
+        # ``text_encoder.*``, ``prompt_learner.*``); the class embedder
+        # holds them and is the only module that uses them
+        self.text_encoder = text_encoder
         self.image_encoder = build_with_context(image_encoder,
                                                 clip_model=clip_model)
         self.prompt_learner = build_with_context(
             prompt_learner,
-            ctx_dim=self.text_encoder.width,
+            ctx_dim=text_encoder.width,
             num_classes=len(self.class_names))
+        self.__dict__['class_embedder'] = ClassEmbedder(
+            self.text_encoder, self.prompt_learner, self.class_names)
         self.head = build_with_context(
             head,
             num_classes=len(self.class_names),
-            embed_dim=self.text_encoder.embed_dim)
-        self._eval_text_cache = {}
+            embed_dim=self.class_embedder.embed_dim)
+        self.check_vocabulary(self.test_class_names, 'test_class_names')
+        for name, names in self.test_vocabularies.items():
+            self.check_vocabulary(names, f'test_vocabularies.{name}')
+        if isinstance(self.head, StartsFromClassEmbeddings):
+            with torch.no_grad():
+                self.head.init_from_class_embeddings(self.class_embedder())
         clip_ids = {id(t) for t in clip_tensors}
         self._clip_state_keys = frozenset(
             name for name, tensor in itertools.chain(
                 self.named_parameters(remove_duplicate=False),
                 self.named_buffers(remove_duplicate=False))
             if id(tensor) in clip_ids)
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the model can score a vocabulary other than its training
+        one (shared contexts or fixed templates, and a head without
+        per-class parameters), e.g. at call time in inference."""
+        return self.class_embedder.open_vocabulary and \
+            self.head_open_vocabulary
+
+    @property
+    def head_open_vocabulary(self) -> bool:
+        """Whether the head can score other vocabularies (no per-class
+        parameters)."""
+        return not isinstance(self.head, VocabularyAware) or \
+            self.head.open_vocabulary
+
+    def check_vocabulary(self, class_names: Sequence[str],
+                         field: str = 'classes') -> None:
+        """Raise :class:`VocabularyError`, before anything is scored, if
+        ``class_names`` is a vocabulary this model cannot score: saying
+        why and what to use instead. The training vocabulary always
+        passes."""
+        if list(class_names) == list(self.class_names):
+            return
+        self.class_embedder.check_vocabulary(class_names, field)
+        if not self.head_open_vocabulary:
+            raise VocabularyError(
+                f'{field}: {type(self.head).__name__} has per-class '
+                f'parameters learnt for the {len(self.class_names)} '
+                'training classes, so it cannot score another vocabulary '
+                f'({len(class_names)} classes, first '
+                f'{list(class_names)[:3]}); score other vocabularies with '
+                'a class-agnostic head (DualCoOpHead, SigRLHead)')
 
     def frozen_pretrained_state(self) -> Optional[Tuple[dict, List[str]]]:
         """Where the frozen CLIP weights come from, and their state-dict
@@ -161,32 +208,20 @@ class CLIPPromptClassifier(BaseClassifier):
         return dict(clip=self.clip_source), keys
 
     def text_features(self, class_names: Sequence[str]) -> torch.Tensor:
-        """Normalised class embeddings [S, C, D] of ``class_names``.
-
-        In eval mode without gradients (validation, testing) nothing in the
-        text path changes between batches, so the embeddings of each
-        vocabulary are computed once and kept until the model is switched
-        to train mode or loads new weights: with 1,006 zero-shot classes
-        this saves 2,012 prompts through the text tower per test batch.
-        """
-        if self.training or torch.is_grad_enabled():
-            return self.prompt_learner(class_names, self.text_encoder)
-        key = tuple(class_names)
-        if key not in self._eval_text_cache:
-            self._eval_text_cache[key] = self.prompt_learner(
-                class_names, self.text_encoder)
-        return self._eval_text_cache[key]
+        """Normalised class embeddings [S, C, D] of ``class_names``, from
+        the class embedder (which caches what does not change: see
+        :class:`ClassEmbedder`). A vocabulary the model cannot score is
+        refused (:meth:`check_vocabulary`)."""
+        self.check_vocabulary(class_names)
+        return self.class_embedder(class_names)
 
     def train(self, mode: bool = True):
-        self._eval_text_cache = {}
         super().train(mode)
+        if mode:  # learnt prompts change again
+            self.class_embedder.clear_cache(learnt_only=True)
         if self.teacher_image_encoder is not None:
             self.teacher_image_encoder.eval()
         return self
-
-    def load_state_dict(self, *args, **kwargs):
-        self._eval_text_cache = {}
-        return super().load_state_dict(*args, **kwargs)
 
     def extract_feat(self, inputs: torch.Tensor,
                      class_names: Optional[Sequence[str]] = None,
@@ -233,7 +268,8 @@ class CLIPPromptClassifier(BaseClassifier):
     def loss(self, inputs: torch.Tensor,
              data_samples: List[DataSample]) -> dict:
         feats = self.extract_feat(
-            inputs, with_teacher=getattr(self.head, 'needs_teacher', False))
+            inputs, with_teacher=isinstance(self.head, NeedsTeacher)
+            and self.head.needs_teacher)
         return self.head.loss(feats, data_samples)
 
     def predict(self, inputs: torch.Tensor,

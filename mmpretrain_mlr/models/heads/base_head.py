@@ -83,6 +83,11 @@ class ObservedLabelHead(BaseModule):
         init_cfg (dict, optional): initialisation config.
     """
 
+    #: whether the head scores any vocabulary it is given class
+    #: embeddings for (no per-class parameters); see
+    #: :class:`~mmpretrain_mlr.models.protocols.VocabularyAware`
+    open_vocabulary = True
+
     def __init__(self,
                  loss: Union[dict, nn.Module],
                  activation: str = 'sigmoid',

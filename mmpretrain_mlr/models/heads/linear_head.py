@@ -29,6 +29,9 @@ class ObservedLabelLinearHead(ObservedLabelHead):
             normal init of the layer (std 0.01).
     """
 
+    #: one weight row per training class
+    open_vocabulary = False
+
     def __init__(self,
                  num_classes: int,
                  in_channels: int,

@@ -73,7 +73,9 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
             :class:`CategoryRegionAttention` (``num_heads`` 8,
             ``num_layers`` 1, ``mlp_ratio`` 1).
         query_init (str): ``'text'`` (queries start as the class text
-            embeddings, on first use) or ``'random'``. Defaults to 'text'.
+            embeddings, given by the classifier when it is built:
+            :meth:`init_from_class_embeddings`) or ``'random'``. Defaults
+            to 'text'.
         logit_scale (float): s at start. Defaults to 50.
         centre_logits (bool): with one prompt set, subtract the region's
             mean cosine to all class texts. Defaults to True: CLIP's
@@ -172,6 +174,19 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
                                          dtype=torch.float64),
                              persistent=False)
 
+    #: the category queries are per training class
+    open_vocabulary = False
+
+    @torch.no_grad()
+    def init_from_class_embeddings(self, text: torch.Tensor) -> None:
+        """With ``query_init='text'``, start the category queries as the
+        (positive) class embeddings ``text`` [S, C, D]; called by the
+        classifier when it is built."""
+        if bool(self.queries_ready):
+            return
+        self.region_attention.init_queries(text[0])
+        self.queries_ready.fill_(True)
+
     @property
     def needs_teacher(self) -> bool:
         """Distillation asks the classifier for its frozen teacher's
@@ -186,8 +201,11 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
         and the positive class texts [C, D]."""
         text = feats.text  # [S, C, D]
         if not bool(self.queries_ready):
-            self.region_attention.init_queries(text[0].detach())
-            self.queries_ready.fill_(True)
+            raise RuntimeError(
+                "TRMHead(query_init='text') was not given the class "
+                'embeddings its queries start from: call '
+                'init_from_class_embeddings(text [S, C, D]) first (the '
+                'classifier does so when it is built)')
         regions, _ = self.region_attention(feats.image.dense_feat)
         normed = F.normalize(regions, dim=-1)  # [B, C, D]
         text = text.to(normed.dtype)

@@ -77,8 +77,9 @@ class CategoryRegionAttention(BaseModule):
     tokens F [B, N, D], giving region features R [B, C, D], one per class
     (TRM-ML's category-aware region learning; Ma et al., ACM MM 2024).
 
-    The queries are initialised from the class text embeddings on first use
-    (:meth:`init_queries`; reconstruction default) or randomly.
+    The queries are initialised from the class text embeddings
+    (:meth:`init_queries`, called when the classifier is built;
+    reconstruction default) or randomly.
 
     Args:
         num_classes (int): C.

@@ -1,18 +1,25 @@
 """Learnable prompt contexts (CoOp) and their positive/negative pair
 (DualCoOp)."""
-from typing import Dict, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
+
+from .base import PromptLearner, PromptTokens, readable
 
 
 @MODELS.register_module()
-class CoOpPromptLearner(BaseModule):
+class CoOpPromptLearner(PromptLearner):
     """Prompts ``"X X ... X {class name}."`` whose ``n_ctx`` X slots are
     learnable vectors (Zhou et al., CoOp).
+
+    With contexts shared by all classes, the start token and the contexts
+    are the same leading tokens of every prompt: they go through the text
+    transformer once per step and only each class's suffix (name, '.',
+    EOT) runs per class (:meth:`CLIPTextEncoder.encode_shared_prefix`).
+    Class-specific contexts encode every prompt whole.
 
     Args:
         ctx_dim (int): width of a token embedding; passed in by the
@@ -48,43 +55,49 @@ class CoOpPromptLearner(BaseModule):
             (num_classes, ) if class_specific else ()) + (n_ctx, ctx_dim)
         # [S, n_ctx, W] shared or [S, C, n_ctx, W] class-specific
         self.ctx = nn.Parameter(torch.randn(shape) * init_std)
-        self._token_cache: Dict[Tuple, Tuple[torch.Tensor, ...]] = {}
 
-    @torch.no_grad()
-    def _fixed_tokens(self, class_names: Sequence[str], text_encoder):
-        """Embeddings of the tokens around the context slots, cached per
-        vocabulary: prefix [C, 1, W] (start token), suffix [C, L-1-n_ctx, W]
-        (name, '.', EOT, padding) and EOT positions [C]."""
-        device = text_encoder.token_embedding.weight.device
-        key = (tuple(class_names), str(device))
-        if key not in self._token_cache:
-            slots = ' '.join(['X'] * self.n_ctx)
-            token_ids = text_encoder.tokenize([
-                f'{slots} {name.replace("_", " ")}.' for name in class_names
-            ])  # [C, L]
-            embeds = text_encoder.embed_tokens(token_ids)  # [C, L, W]
-            self._token_cache[key] = (embeds[:, :1], embeds[:, 1 + self.n_ctx:],
-                                      token_ids.argmax(dim=-1))
-        return self._token_cache[key]
+    @property
+    def open_vocabulary(self) -> bool:
+        """Shared contexts embed any vocabulary; class-specific contexts
+        only the one they were trained for."""
+        return not self.class_specific
 
-    def forward(self, class_names: Sequence[str],
-                text_encoder) -> torch.Tensor:
+    def vocabulary_error(self, class_names: Sequence[str],
+                         trained_names: Sequence[str]) -> str:
+        if not self.class_specific or list(class_names) == list(
+                trained_names):
+            return ''
+        return (f'{type(self).__name__} has class-specific contexts, '
+                f'learnt for its {self.num_classes} training classes in '
+                'their order, so it cannot score another vocabulary '
+                f'({len(class_names)} classes, first {list(class_names)[:3]}'
+                '); use shared contexts (class_specific=False) or fixed '
+                'templates (FixedPromptLearner) for open vocabularies')
+
+    def prompt_texts(self, class_names: Sequence[str]) -> List[str]:
+        slots = ' '.join(['X'] * self.n_ctx)
+        return [f'{slots} {readable(name)}.' for name in class_names]
+
+    def forward(self, tokens: PromptTokens, text_encoder) -> torch.Tensor:
         """Returns [S, C, D] L2-normalised class embeddings, S =
         ``num_prompt_sets``."""
-        num_classes = len(class_names)
+        embeds, eot = tokens.embeds, tokens.eot  # [C, L, W], [C]
+        num_classes, sets = embeds.shape[0], self.num_prompt_sets
         if self.class_specific and num_classes != self.num_classes:
             raise ValueError(
                 f'{type(self).__name__}: class-specific contexts were built '
                 f'for {self.num_classes} classes but the vocabulary has '
                 f'{num_classes}; use shared contexts for open vocabularies')
-        prefix, suffix, eot = self._fixed_tokens(class_names, text_encoder)
-        sets = self.num_prompt_sets
-        ctx = self.ctx
+        start = embeds[:1, :1]  # [1, 1, W] the start token
+        suffix = embeds[:, 1 + self.n_ctx:]  # [C, L-1-n_ctx, W]
+        ctx = self.ctx.to(embeds.dtype)
         if not self.class_specific:
-            ctx = ctx[:, None].expand(-1, num_classes, -1, -1)
+            prefix = torch.cat([start.expand(sets, -1, -1), ctx], dim=1)
+            feats = text_encoder.encode_shared_prefix(
+                prefix, suffix, eot - self.n_ctx)  # [S, C, D]
+            return F.normalize(feats, dim=-1)
         prompts = torch.cat([
-            prefix[None].expand(sets, -1, -1, -1),
-            ctx.to(prefix.dtype),
+            start.expand(sets, num_classes, -1, -1), ctx,
             suffix[None].expand(sets, -1, -1, -1),
         ], dim=2)  # [S, C, L, W]
         feats = text_encoder(prompts.flatten(0, 1), eot.repeat(sets))

@@ -109,13 +109,15 @@ def test_eval_text_features_computed_once_per_vocabulary():
                   head=dict(type='DualCoOpHead', logit_scale=1.))
     calls = []
     model.prompt_learner.register_forward_hook(
-        lambda module, args, out: calls.append(tuple(args[0])))
+        lambda module, args, out: calls.append(out.shape[1]))
     images = torch.randn(2, 3, 64, 64)
     model.eval()
     with torch.no_grad():
         first = model(images, mode='predict')
         second = model(images, mode='predict')
-    assert calls == [('yellow star', 'red circle')]
+    assert calls == [2]  # the test vocabulary, once
+    assert model.class_embedder.cached_vocabularies() == [
+        ('yellow star', 'red circle')]
     torch.testing.assert_close(first[0].pred_score, second[0].pred_score)
     # New weights or train mode: recomputed, and the new contexts count.
     with torch.no_grad():
@@ -131,3 +133,40 @@ def test_eval_text_features_computed_once_per_vocabulary():
     model(images, samples([[1, 0, 0], [0, 1, 0]]), mode='loss')
     model(images, samples([[1, 0, 0], [0, 1, 0]]), mode='loss')
     assert len(calls) == 4  # training never caches
+
+
+def test_closed_vocabulary_models_refuse_other_vocabularies_before_scoring():
+    from mmpretrain_mlr.models.prompts import VocabularyError
+    csc = dict(type='DualCoOpPromptLearner', n_ctx=4, class_specific=True)
+    open_model = build()
+    assert open_model.open_vocabulary
+    closed = build(prompt_learner=csc)
+    assert not closed.open_vocabulary
+    images = torch.randn(1, 3, 64, 64)
+    with pytest.raises(VocabularyError, match='class-specific contexts'):
+        closed.extract_feat(images, ['yellow star', 'red circle', 'x'])
+    # refused when built, not at the first test batch
+    with pytest.raises(VocabularyError, match='test_class_names'):
+        build(prompt_learner=csc, test_class_names=['yellow star'])
+    with pytest.raises(VocabularyError, match='test_vocabularies.zsl'):
+        build(prompt_learner=csc, test_vocabularies=dict(zsl=['x']))
+    trm = build(prompt_learner=dict(type='FixedPromptLearner'),
+                head=dict(type='TRMHead', region_attention=dict(num_heads=2)))
+    assert not trm.open_vocabulary
+    with pytest.raises(VocabularyError, match='TRMHead.*per-class'):
+        trm.text_features(['yellow star'])
+
+
+def test_heads_get_the_class_embeddings_when_the_classifier_is_built():
+    import torch.nn.functional as F
+    model = build(prompt_learner=dict(type='FixedPromptLearner'),
+                  head=dict(type='TRMHead',
+                            region_attention=dict(num_heads=2)))
+    # before any forward: the queries are the training classes' prompts
+    tokenizer_model = model.text_encoder
+    with torch.no_grad():
+        expected = F.normalize(tokenizer_model.encode_texts(
+            [f'a photo of a {n}.' for n in NAMES]), dim=-1)
+    torch.testing.assert_close(model.head.region_attention.queries.detach(),
+                               expected, atol=1e-5, rtol=1e-5)
+    assert bool(model.head.queries_ready)

@@ -111,14 +111,14 @@ def test_learned_prompts_run_once_per_training_step():
 
 def test_fixed_prompts_run_once_per_vocabulary_and_stay_float32():
     model = build(RN_ARCH, prompt_learner=dict(type='FixedPromptLearner'))
-    text_calls = count_calls(model.text_encoder)
+    text_calls = count_calls(model.prompt_learner)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         under_autocast = model.text_features(NAMES)
         loss_step(model)
         loss_step(model)
     assert len(text_calls) == 1
     assert under_autocast.dtype == torch.float32
-    model.prompt_learner._cache.clear()
+    model.class_embedder.clear_cache()
     with torch.no_grad():
         exact = model.text_features(NAMES)
     assert torch.equal(under_autocast, exact)

@@ -34,8 +34,12 @@ def samples(observed, gt=None):
 
 
 def head(**kwargs):
+    """A head given the class texts of ``features()``, as the classifier
+    gives its vocabulary's embeddings when it is built."""
     kwargs.setdefault('region_attention', dict(num_heads=2))
-    return TRMHead(num_classes=C, embed_dim=D, **kwargs)
+    model = TRMHead(num_classes=C, embed_dim=D, **kwargs)
+    model.init_from_class_embeddings(features().text)
+    return model
 
 
 def test_region_attention_starts_as_pooling_of_the_dense_tokens():
