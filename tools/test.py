@@ -105,8 +105,8 @@ def merge_args(parser, cfg, args):
     merge_cfg_options(parser, cfg, args)
     set_dataloader_defaults(
         cfg, ('test_dataloader', ), pin_memory=not args.no_pin_memory)
-    add_reliability_hooks(cfg, training=False,
-                          strict_load=not args.no_strict_load)
+    if args.no_strict_load:
+        add_reliability_hooks(cfg, strict_load=False)
 
 
 def main(argv=None):

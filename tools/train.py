@@ -1,26 +1,24 @@
 """Train a model from a config with an mmengine Runner.
 
-Same command line as mmpretrain's ``tools/train.py``; in addition it
+Same command line as mmpretrain's ``tools/train.py``. The run itself is
+the config's: its ``runner_type``, by default
+:class:`~mmpretrain_mlr.engine.PortableRunner`, gives every entry point
+(this tool, mmpretrain's ``tools/train.py``, ``mim train``,
+``RUNNERS.build(cfg)``) the same work directory
+(``work_dirs/<config folder>/<config name>`` unless given), the same
+reliability hooks (crash-safe checkpoints, exact resume, divergence guard,
+strict checkpoint loading, label-coverage check, stalled-rank report), the
+same auto resume (the newest readable checkpoint), multi-process runs on
+CPU-only machines (gloo) and the ``--amp`` fallback to float32 there
+(docs/entry_points.md). What this tool adds is command-line specific:
 
-- imports ``mmpretrain_mlr`` first (registries, weights-only checkpoint
-  loading for ``load_from`` / ``--resume``);
-- builds the config's ``runner_type``, by default
-  :class:`~mmpretrain_mlr.engine.PortableRunner`, which runs multi-process
-  jobs on CPU-only machines with the gloo backend (``bash
-  tools/dist_train.sh CONFIG 2``) and, on a CPU-only machine, ignores
-  ``--amp`` with a warning (mmengine's ``AmpOptimWrapper`` requires
-  CUDA/NPU/MLU/MUSA), training in float32;
-- puts the work directory, unless given, in
-  ``work_dirs/<config folder>/<config name>``, so that methods with
-  configs of the same name (``configs/dualcoop/coco.py``,
-  ``configs/trm_ml/coco.py``) do not share one;
-- adds the reliability hooks (:func:`add_reliability_hooks`): crash-safe
-  checkpoints, exact resume, divergence guard, strict checkpoint loading
-  (``--no-strict-load`` opts out), label-coverage check, stalled-rank
-  report;
-- checks ``--cfg-options`` (an unknown top-level field is an error naming
-  the closest known one) and ``--resume`` (the newest readable checkpoint;
-  an error when there is none or the given one is unreadable).
+- ``--cfg-options`` is checked before it is merged (an unknown top-level
+  field is an error naming the closest known one; an override of a base
+  variable no field reads any more is refused, naming the fields);
+- ``--resume`` without a readable checkpoint, or with an unreadable one, is
+  an error before anything is built;
+- ``--no-strict-load`` turns the strict checkpoint check into a warning;
+- a collective timeout is reported naming the stalled rank.
 
 Examples::
 
@@ -57,7 +55,7 @@ from mmpretrain_mlr.utils.reliability_hooks import (  # noqa: E402
 from mmpretrain_mlr.utils.resume_checkpoint import (  # noqa: E402
     checkpoint_problem, find_resumable_checkpoint,
     previous_readable_checkpoint)
-from mmpretrain_mlr.utils.work_dirs import default_work_dir  # noqa: E402
+from mmpretrain_mlr.utils.work_dirs import resolve_work_dir  # noqa: E402
 
 DEFAULT_RUNNER = 'mmpretrain.PortableRunner'
 
@@ -127,10 +125,11 @@ def load_config(parser, args):
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     # work_dir priority: command line > config > config folder and name
+    # (the rule PortableRunner applies under every entry point)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    else:
+        resolve_work_dir(cfg, argv=[])
     return cfg
 
 
@@ -275,8 +274,8 @@ def merge_args(parser, cfg, args):
         cfg, ('train_dataloader', 'val_dataloader', 'test_dataloader'),
         pin_memory=not args.no_pin_memory,
         persistent_workers=not args.no_persistent_workers)
-    add_reliability_hooks(cfg, training=True,
-                          strict_load=not args.no_strict_load)
+    if args.no_strict_load:
+        add_reliability_hooks(cfg, strict_load=False)
 
 
 def resume_source(parser, cfg, resume):
@@ -293,7 +292,8 @@ def resume_source(parser, cfg, resume):
         resume (str): ``'auto'`` or a checkpoint path.
 
     Returns:
-        str: The checkpoint path.
+        str: The checkpoint path (for ``auto`` the one
+        ``PortableRunner.select_resume_checkpoint`` would choose).
     """
     if resume == 'auto':
         found = find_resumable_checkpoint(cfg.work_dir)

@@ -12,7 +12,7 @@
 # serve the multi-label models), so the recipe changes only here.
 _base_ = [
     '../_base_/models/shapes_clip.py',
-    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/mmpretrain_runtime.py',
 ]
 custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
 

@@ -1,6 +1,7 @@
 """The Runner every config of this package selects (``runner_type``)."""
 import copy
 import logging
+from typing import Optional
 
 from mmengine.device import get_device
 from mmengine.logging import print_log
@@ -8,6 +9,9 @@ from mmengine.runner import Runner
 from mmpretrain.registry import RUNNERS
 
 from ..utils.cpu_distributed import prepare_cpu_distributed
+from ..utils.reliability_hooks import add_reliability_hooks
+from ..utils.resume_checkpoint import find_resumable_checkpoint
+from ..utils.work_dirs import resolve_work_dir
 
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # AmpOptimWrapper's own arguments, which OptimWrapper does not take
@@ -64,17 +68,65 @@ def fit_dataloaders_to_device(cfg) -> None:
             loader.pin_memory = False
 
 
+def is_resuming(runner) -> bool:
+    """Whether ``runner`` resumes training (``resume=True``).
+
+    :attr:`PortableRunner.resuming` on this package's runner; on another
+    mmengine Runner (``Runner.from_cfg`` in a notebook) the value it was
+    built with. Hooks ask here rather than reading the Runner's private
+    attributes.
+    """
+    if isinstance(runner, PortableRunner):
+        return runner.resuming
+    return bool(getattr(runner, '_resume', False))
+
+
+def checkpoint_to_load(runner) -> Optional[str]:
+    """The checkpoint ``runner`` loads or resumes from (``load_from``, or
+    the one the auto resume chose), or None.
+
+    :attr:`PortableRunner.load_from` on this package's runner; on another
+    mmengine Runner the value it was built with.
+    """
+    if isinstance(runner, PortableRunner):
+        return runner.load_from
+    return getattr(runner, '_load_from', None)
+
+
+def set_checkpoint_to_load(runner, path: Optional[str]) -> None:
+    """Make ``runner`` load (or resume from) ``path``, before it does.
+
+    Args:
+        runner (mmengine.runner.Runner): The runner.
+        path (str, optional): Checkpoint path.
+    """
+    if isinstance(runner, PortableRunner):
+        runner.load_from = path
+    else:
+        runner._load_from = path
+
+
 @RUNNERS.register_module()
 class PortableRunner(Runner):
-    """mmengine's Runner, also on machines without an accelerator.
+    """mmengine's Runner with this package's guarantees, whatever started
+    it, also on machines without an accelerator.
 
     ``configs/_base_/default_runtime.py`` selects it
     (``runner_type = 'mmpretrain.PortableRunner'``), so every entry point
-    that honours ``runner_type`` gets it: this package's ``tools/train.py``
-    and ``tools/test.py``, ``mim train`` / ``mim test``, and mmpretrain's
-    own ``tools/train.py`` / ``tools/test.py``. Before the Runner is built
-    from a config it
+    that honours ``runner_type`` builds it: this package's
+    ``tools/train.py`` and ``tools/test.py``, ``mim train`` / ``mim test``,
+    mmpretrain's own ``tools/train.py`` / ``tools/test.py`` and
+    ``RUNNERS.build(cfg)``. Before the Runner is built from a config it
 
+    - puts the work directory, when the config leaves it to the entry
+      point, in ``work_dirs/<config folder>/<config name>``
+      (:func:`~mmpretrain_mlr.utils.work_dirs.resolve_work_dir`), so that
+      ``configs/dualcoop/coco.py`` and ``configs/trm_ml/coco.py`` do not
+      share one;
+    - adds the reliability hooks the config lacks (crash-safe checkpoints,
+      exact resume, divergence guard, strict checkpoint loading,
+      label-coverage check, stalled-rank report;
+      :func:`~mmpretrain_mlr.utils.reliability_hooks.add_reliability_hooks`);
     - sets up multi-process runs on CPU (gloo process group, DDP without
       device ids; :func:`~mmpretrain_mlr.utils.prepare_cpu_distributed`),
       so ``--launcher pytorch`` / ``slurm`` / ``mpi`` work without GPUs;
@@ -84,7 +136,14 @@ class PortableRunner(Runner):
     - drops dataloader options torch rejects there
       (:func:`fit_dataloaders_to_device`).
 
-    With an accelerator and ``--launcher none`` it is mmengine's Runner.
+    An auto resume (``resume=True`` without ``load_from``) starts from the
+    newest *readable* checkpoint of the work directory, skipping damaged
+    ones with a warning (:meth:`load_or_resume`).
+
+    ``Runner.from_cfg(cfg)`` (mmengine's own class) does not go through
+    this class; with the default runtime it still gets the same hooks,
+    which the runtime lists among its ``default_hooks``, but needs
+    ``cfg.work_dir`` set by hand.
 
     Args:
         Those of :class:`mmengine.runner.Runner`.
@@ -94,7 +153,54 @@ class PortableRunner(Runner):
     def from_cfg(cls, cfg) -> 'PortableRunner':
         """Build the runner from a config (not modified)."""
         cfg = copy.deepcopy(cfg)
+        resolve_work_dir(cfg)
+        add_reliability_hooks(cfg)
         prepare_cpu_distributed(cfg, cfg.get('launcher', 'none'))
         fall_back_from_amp(cfg)
         fit_dataloaders_to_device(cfg)
         return super().from_cfg(cfg)
+
+    @property
+    def resuming(self) -> bool:
+        """bool: Whether this run resumes training (``resume=True``)."""
+        return bool(self._resume)
+
+    @property
+    def load_from(self) -> Optional[str]:
+        """str | None: The checkpoint this run loads or resumes from; for
+        an auto resume, the one :meth:`load_or_resume` chose (None until
+        then)."""
+        return self._load_from
+
+    @load_from.setter
+    def load_from(self, path: Optional[str]) -> None:
+        self._load_from = path
+
+    def select_resume_checkpoint(self) -> Optional[str]:
+        """For an auto resume, choose the newest readable checkpoint of the
+        work directory and make it :attr:`load_from`.
+
+        Unreadable newer ones are skipped with a warning naming them; with
+        none at all, training starts from scratch with a warning.
+
+        Returns:
+            str | None: The checkpoint chosen, or None.
+        """
+        if not self.resuming or self.load_from is not None:
+            return self.load_from
+        found = find_resumable_checkpoint(self.work_dir)
+        if found is None:
+            self.logger.warning(
+                f'resume=True, but there is no readable checkpoint to resume '
+                f'from in {self.work_dir!r}; training starts from scratch.')
+            self._resume = False
+        else:
+            self.load_from = found
+        return found
+
+    def load_or_resume(self) -> None:
+        """Load or resume, an auto resume from the newest readable
+        checkpoint (:meth:`select_resume_checkpoint`)."""
+        if not self._has_loaded:
+            self.select_resume_checkpoint()
+        super().load_or_resume()

@@ -1,45 +1,79 @@
-"""Put the reliability hooks into a training or testing config."""
+"""The reliability hooks every run of this package gets.
+
+``configs/_base_/default_runtime.py`` lists them among its
+``default_hooks`` (so even mmengine's own ``Runner.from_cfg`` builds them),
+and :class:`~mmpretrain_mlr.engine.PortableRunner` adds the ones a config
+lacks (:func:`add_reliability_hooks`), so every entry point that honours
+``runner_type`` (this package's tools, mmpretrain's, ``mim``, ``RUNNERS.build``)
+runs with the same set.
+"""
 from mmengine.config import ConfigDict
 
-# Hook types added to custom_hooks unless the config has them.
-TRAIN_HOOKS = ('RandomStateHook', 'DivergenceGuardHook', 'StrictLoadHook',
-               'ObservedLabelCheckHook', 'RankProgressHook')
-TEST_HOOKS = ('StrictLoadHook', 'RankProgressHook')
+# default_hooks key -> hook type. The hooks act in training only, except
+# StrictLoadHook (every checkpoint load) and RankProgressHook (every loop).
+RELIABILITY_HOOKS = dict(
+    random_state='RandomStateHook',  # exact resume of every generator
+    divergence_guard='DivergenceGuardHook',  # stop at a non-finite loss
+    strict_load='StrictLoadHook',  # checkpoint keys / shapes must fit
+    observed_label_check='ObservedLabelCheckHook',  # known labels present
+    rank_progress='RankProgressHook',  # name a stalled process
+)
+CHECKPOINT_TYPES = ('CheckpointHook', 'mmengine.CheckpointHook')
+SAFE_CHECKPOINT = 'SafeCheckpointHook'
 
 
-def _hook_type(hook) -> str:
+def hook_type(hook) -> str:
+    """The type name of a hook config or hook object (without scope)."""
     kind = hook.get('type') if hasattr(hook, 'get') else type(hook)
-    return kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.split('.')[-1]
 
 
-def add_reliability_hooks(cfg, training: bool = True,
-                          strict_load: bool = True) -> None:
-    """Add the reliability hooks to ``cfg`` in place.
+def add_reliability_hooks(cfg, strict_load: bool = True) -> list:
+    """Make ``cfg`` hold the reliability hooks; in place.
 
     - ``default_hooks.checkpoint`` of type ``CheckpointHook`` becomes a
-      ``SafeCheckpointHook`` (same arguments);
-    - ``custom_hooks`` gets ``RandomStateHook``, ``DivergenceGuardHook``,
-      ``StrictLoadHook``, ``ObservedLabelCheckHook`` and
-      ``RankProgressHook`` (for testing only the last two) unless it
-      already names them, in which case the config's settings are kept.
+      ``SafeCheckpointHook`` (same arguments: atomic writes, the newest
+      readable checkpoint on auto resume);
+    - each hook of :data:`RELIABILITY_HOOKS` that neither ``default_hooks``
+      nor ``custom_hooks`` names is added to ``default_hooks`` under its
+      key. A key set to ``None`` (``default_hooks.divergence_guard=None``)
+      is a deliberate opt-out: it is removed (mmengine's Runner accepts
+      ``None`` only for its own default hooks).
 
     Args:
         cfg (mmengine.Config): The config; modified in place.
-        training (bool): Training (all hooks) or testing. Defaults to True.
-        strict_load (bool): ``StrictLoadHook(strict=...)`` for an added
-            hook; ``False`` also turns off one the config names.
-            Defaults to True.
+        strict_load (bool): ``False`` sets ``strict=False`` on the
+            ``StrictLoadHook`` (``--no-strict-load``). Defaults to True.
+
+    Returns:
+        list[str]: The keys added to ``default_hooks``.
     """
-    checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if checkpoint is not None and _hook_type(checkpoint) in (
-            'CheckpointHook', 'mmengine.CheckpointHook'):
-        checkpoint['type'] = 'SafeCheckpointHook'
-    hooks = list(cfg.get('custom_hooks') or [])
-    present = {_hook_type(hook) for hook in hooks}
-    for name in TRAIN_HOOKS if training else TEST_HOOKS:
-        if name not in present:
-            hooks.append(ConfigDict(type=name))
-    for hook in hooks:
-        if _hook_type(hook) == 'StrictLoadHook' and not strict_load:
-            hook['strict'] = False
-    cfg.custom_hooks = hooks
+    if cfg.get('default_hooks') is None:
+        cfg.default_hooks = ConfigDict()
+    default_hooks = cfg.default_hooks
+    checkpoint = default_hooks.get('checkpoint')
+    if checkpoint is not None and hook_type(checkpoint) in (
+            name.split('.')[-1] for name in CHECKPOINT_TYPES) and \
+            hasattr(checkpoint, 'get'):
+        checkpoint['type'] = SAFE_CHECKPOINT
+    present = {hook_type(hook) for hook in (cfg.get('custom_hooks') or [])}
+    present |= {hook_type(hook) for hook in default_hooks.values()
+                if hook is not None}
+    added = []
+    for key, name in RELIABILITY_HOOKS.items():
+        if key in default_hooks and default_hooks[key] is None:
+            default_hooks.pop(key)  # opted out
+            continue
+        if name in present or key in default_hooks:
+            continue
+        default_hooks[key] = ConfigDict(type=name)
+        added.append(key)
+    if not strict_load:
+        hooks = list(default_hooks.values()) + list(
+            cfg.get('custom_hooks') or [])
+        for hook in hooks:
+            if hook is not None and hasattr(hook, 'get') and \
+                    hook_type(hook) == 'StrictLoadHook':
+                hook['strict'] = False
+    return added

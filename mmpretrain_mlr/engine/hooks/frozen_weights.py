@@ -2,6 +2,7 @@
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
+from ..runner import checkpoint_to_load
 from ...utils.frozen_weights import (leave_out_frozen_weights,
                                      restore_frozen_weights)
 
@@ -45,7 +46,7 @@ class FrozenWeightsHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         count = restore_frozen_weights(runner.model, checkpoint,
-                                       getattr(runner, '_load_from', None))
+                                       checkpoint_to_load(runner))
         if count:
             runner.logger.info(
                 f'{count} frozen tensors left out of the checkpoint are '

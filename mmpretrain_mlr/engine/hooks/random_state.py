@@ -6,6 +6,7 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 from ...utils.rng_state import get_rng_state, set_rng_state
+from ..runner import is_resuming
 
 META_KEY = 'random_state'
 
@@ -93,7 +94,7 @@ class RandomStateHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         saved = checkpoint.get('meta', {}).get(META_KEY)
-        if saved is None or not (getattr(runner, '_resume', False)
+        if saved is None or not (is_resuming(runner)
                                  or self.restore_on_load_from):
             return
         if len(saved) != get_world_size():

@@ -5,6 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
+from ..runner import checkpoint_to_load
 from ...utils.state_dict_check import (OPT_OUT, StateDictMismatchError,
                                        compare_state_dicts, mismatch_message,
                                        strip_prefixes)
@@ -56,7 +57,7 @@ class StrictLoadHook(Hook):
         if not mismatch:
             return
         head = mismatch_message(model, mismatch,
-                                getattr(runner, '_load_from', None))
+                                checkpoint_to_load(runner))
         if not self.strict:
             runner.logger.warning(f'{head} (loaded anyway: strict=False)')
             return
