@@ -58,18 +58,23 @@ setup(
         'torchvision',
         'mmengine>=0.10.7,<1',
         'mmpretrain>=1.2,<2',
-        'open_clip_torch>=2.23',
+        # `local-dir:` model folders (docs/configs.md) arrived in 3.0
+        'open_clip_torch>=3.0',
         'numpy',
-        # mmengine resolves `mmpretrain::` config inheritance through
-        # pkg_resources, which setuptools removed in release 81.
-        'setuptools<81',
     ],
     extras_require={
         # The `mmcv` module without compiled ops: all this package needs.
         'lite': ['mmcv-lite>=2.0.0,<2.4.0'],
-        'tests': ['pytest', 'scikit-learn'],
-        # `mim train mmpretrain_mlr CONFIG` / `mim test` (OpenMMLab's CLI)
-        'mim': ['openmim'],
+        'tests': ['pytest', 'scikit-learn', 'ruff'],
+        # `mim train mmpretrain_mlr CONFIG` / `mim test` (OpenMMLab's CLI);
+        # mim and mmengine's `pkg::` config lookup import pkg_resources,
+        # which setuptools removed in release 81.
+        'mim': ['openmim', 'setuptools<81'],
+        # logging to TensorBoard / Weights & Biases: add
+        # dict(type='TensorboardVisBackend') / dict(type='WandbVisBackend')
+        # to vis_backends (docs/entry_points.md)
+        'tensorboard': ['tensorboard'],
+        'wandb': ['wandb'],
         # the documentation site: mkdocs build --strict
         'docs': ['mkdocs>=1.6'],
     },

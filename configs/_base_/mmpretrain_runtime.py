@@ -18,7 +18,8 @@ default_hooks = dict(
     divergence_guard=dict(type='DivergenceGuardHook'),
     strict_load=dict(type='StrictLoadHook'),
     observed_label_check=dict(type='ObservedLabelCheckHook'),
-    rank_progress=dict(type='RankProgressHook'))
+    rank_progress=dict(type='RankProgressHook'),
+    vocabulary_check=dict(type='VocabularyCheckHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

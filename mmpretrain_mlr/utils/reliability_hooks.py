@@ -10,13 +10,16 @@ runs with the same set.
 from mmengine.config import ConfigDict
 
 # default_hooks key -> hook type. The hooks act in training only, except
-# StrictLoadHook (every checkpoint load) and RankProgressHook (every loop).
+# StrictLoadHook (every checkpoint load), RankProgressHook (every loop) and
+# VocabularyCheckHook (before training or testing).
 RELIABILITY_HOOKS = dict(
     random_state='RandomStateHook',  # exact resume of every generator
     divergence_guard='DivergenceGuardHook',  # stop at a non-finite loss
     strict_load='StrictLoadHook',  # checkpoint keys / shapes must fit
     observed_label_check='ObservedLabelCheckHook',  # known labels present
     rank_progress='RankProgressHook',  # name a stalled process
+    # every vocabulary the model scores vs the labels' classes, by name
+    vocabulary_check='VocabularyCheckHook',
 )
 CHECKPOINT_TYPES = ('CheckpointHook', 'mmengine.CheckpointHook')
 SAFE_CHECKPOINT = 'SafeCheckpointHook'
