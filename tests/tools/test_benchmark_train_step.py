@@ -59,7 +59,12 @@ def test_fresh_process_bf16_json_and_table(script, tmp_path, capsys):
                           '--json', str(out)])
     assert json.load(open(out)) == result
     assert set(result['ms']) == set(script.SEGMENTS)
-    assert result['images_per_s'] > 0
+    # the throughput is the batch over the step's time, which is the sum
+    # of its segments
+    assert result['total_ms'] == pytest.approx(sum(result['ms'].values()))
+    assert result['images_per_s'] == pytest.approx(
+        1000 * result['batch_size'] / result['total_ms'])
+    assert result['batch_size'] == 2 and result['image_size'] == 64
     assert result['peak_memory_mib'] >= result['memory_before_steps_mib'] > 0
     diff = result['logits_vs_fp32']
     # bf16 keeps 8 significant bits: a difference, and a small one
@@ -112,3 +117,77 @@ def test_cuda_without_cuda_is_a_usage_error(script, capsys):
     with pytest.raises(SystemExit):
         script.parse_args([demo('dualcoop_shapes.py'), '--device', 'cuda'])
     assert 'CUDA is not available' in capsys.readouterr().err
+
+
+class _Sleeping(torch.nn.Module):
+    """A stage that takes a known time and saves a known tensor."""
+
+    def __init__(self, seconds, numel):
+        super().__init__()
+        self.seconds, self.numel = seconds, numel
+        self.weight = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x):
+        import time
+        time.sleep(self.seconds)
+        # saved for backward: the ones (by the product with the weight)
+        # and the product (by sin), numel float32 values each
+        return torch.sin(self.weight * torch.ones(self.numel)).sum() + x
+
+
+class _ToyHead(torch.nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.layer = _Sleeping(0.3, 3000)
+
+    def head_outputs(self, x):
+        # a stage inside another counts to the outer one
+        return self._get_targets(self.layer(x))
+
+    def _get_targets(self, x):
+        import time
+        time.sleep(0.1)
+        return x
+
+    def _get_loss(self, x):
+        return x
+
+
+class _ToyModel(torch.nn.Module):
+    """The stages benchmark_train_step.py looks for, each with a known
+    duration and a known number of bytes saved for backward."""
+
+    def __init__(self):
+        super().__init__()
+        self.image_encoder = _Sleeping(0.15, 1000)
+        self.head = _ToyHead()
+
+    def text_features(self, x):
+        return x
+
+    def forward(self, images, samples, mode='loss'):
+        x = self.image_encoder(images.sum())
+        x = self.head.head_outputs(self.text_features(x))
+        return dict(loss=self.head._get_loss(x))
+
+    @staticmethod
+    def parse_losses(losses):
+        return losses['loss'], {}
+
+
+def test_stage_times_and_saved_bytes_are_what_each_stage_took(script):
+    model = _ToyModel()
+    clock = script.StageClock('cpu')
+    clock.instrument(model)
+    script.train_step(model, torch.zeros(2), None, clock, 'none', 'cpu')
+    # each stage's own time, not the step's nor another stage's
+    assert 0.15 <= clock.times['image tower'] < 0.15 + 0.1
+    assert 0.4 <= clock.times['head'] < 0.4 + 0.1
+    assert clock.times['text side'] < 0.05
+    assert clock.times['loss'] < 0.05  # its sleep was inside the head's
+    assert clock.times['forward'] >= 0.55
+    # bytes of the tensors each stage saved for backward (the parameter
+    # left out): two float32 tensors of numel values
+    assert clock.saved['image tower'] == 2 * 4 * 1000
+    assert clock.saved['head'] == 2 * 4 * 3000
