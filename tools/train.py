@@ -48,7 +48,7 @@ from mmengine.registry import RUNNERS  # noqa: E402
 
 from mmpretrain_mlr.utils.amp import amp_optim_wrapper  # noqa: E402
 from mmpretrain_mlr.utils.cfg_options import (  # noqa: E402
-    CfgOptionsError, add_cfg_options_arg, check_cfg_options)
+    CfgOptionsError, add_cfg_options_arg, check_cfg_options, follow_data_root)
 from mmpretrain_mlr.utils.rank_progress import raise_if_stalled  # noqa: E402
 from mmpretrain_mlr.utils.reliability_hooks import (  # noqa: E402
     add_reliability_hooks)
@@ -170,11 +170,14 @@ def merge_cfg_options(parser, cfg, args):
     """
     if args.cfg_options is None:
         return
+    old_root = cfg.get('data_root')
     try:
         check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     except (CfgOptionsError, KeyError, TypeError, ValueError) as err:
         parser.error(f'{err} (config {args.config!r})')
+    for field, value in follow_data_root(cfg, old_root):
+        print(f'data_root: {field} = {value!r}')
 
 
 def run_reporting_stalls(cfg, run):

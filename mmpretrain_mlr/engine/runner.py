@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmpretrain.registry import RUNNERS
 
+from ..utils.cfg_options import follow_config_data_root
 from ..utils.cpu_distributed import prepare_cpu_distributed
 from ..utils.reliability_hooks import add_reliability_hooks
 from ..utils.resume_checkpoint import find_resumable_checkpoint
@@ -123,6 +124,10 @@ class PortableRunner(Runner):
       (:func:`~mmpretrain_mlr.utils.work_dirs.resolve_work_dir`), so that
       ``configs/dualcoop/coco.py`` and ``configs/trm_ml/coco.py`` do not
       share one;
+    - points every field that holds the config file's ``data_root`` (or a
+      path under it) at the config's current ``data_root``, so that
+      ``--cfg-options data_root=DIR`` moves every dataloader
+      (:func:`~mmpretrain_mlr.utils.cfg_options.follow_config_data_root`);
     - adds the reliability hooks the config lacks (crash-safe checkpoints,
       exact resume, divergence guard, strict checkpoint loading,
       label-coverage check, stalled-rank report;
@@ -154,6 +159,7 @@ class PortableRunner(Runner):
         """Build the runner from a config (not modified)."""
         cfg = copy.deepcopy(cfg)
         resolve_work_dir(cfg)
+        follow_config_data_root(cfg)
         add_reliability_hooks(cfg)
         prepare_cpu_distributed(cfg, cfg.get('launcher', 'none'))
         fall_back_from_amp(cfg)

@@ -171,3 +171,54 @@ def test_amp_asks_for_the_amp_optim_wrapper(load_tool, tiny_config):
     cfg = train.load_config(parser, args)
     train.merge_args(parser, cfg, args)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+
+
+# ------------------------------------------ overrides that reach nothing
+COCO = osp.join(REPO_ROOT, 'configs', 'trm_ml', 'coco.py')
+
+
+def test_data_root_moves_every_dataloader(load_tool):
+    train = load_tool('train')
+    parser, args = train.parse_args(
+        [COCO, '--cfg-options', 'data_root=/my/coco'])
+    cfg = train.load_config(parser, args)
+    train.merge_args(parser, cfg, args)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.data_root == '/my/coco', loader
+    # nothing still points at the config's own root
+    text = cfg.pretty_text
+    assert "'data/coco'" not in text and "'data/coco/" not in text
+
+
+def test_a_dataloader_given_its_own_root_keeps_it(load_tool):
+    train = load_tool('train')
+    parser, args = train.parse_args(
+        [COCO, '--cfg-options', 'data_root=/my/coco',
+         'train_dataloader.dataset.data_root=/elsewhere'])
+    cfg = train.load_config(parser, args)
+    train.merge_args(parser, cfg, args)
+    assert cfg.train_dataloader.dataset.data_root == '/elsewhere'
+    assert cfg.val_dataloader.dataset.data_root == '/my/coco'
+
+
+def test_the_runner_follows_a_data_root_set_after_reading():
+    # mmpretrain's tools and notebooks merge the override themselves;
+    # PortableRunner.from_cfg applies this to the config it builds
+    from mmpretrain_mlr.utils.cfg_options import follow_config_data_root
+    cfg = Config.fromfile(COCO)
+    cfg.data_root = '/mnt/coco'
+    changed = dict(follow_config_data_root(cfg))
+    assert changed['train_dataloader.dataset.data_root'] == '/mnt/coco'
+    assert changed['test_dataloader.dataset.data_root'] == '/mnt/coco'
+    assert cfg.val_dataloader.dataset.data_root == '/mnt/coco'
+
+
+def test_an_override_of_a_copied_base_variable_is_refused(load_tool, capsys):
+    train = load_tool('train')
+    with pytest.raises(SystemExit) as info:
+        train.main([COCO, '--cfg-options', 'dataset_type=VOCMultiLabel'])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "'dataset_type' is a variable of the config's bases" in err
+    assert 'train_dataloader.dataset.type' in err
+    assert 'val_dataloader.dataset.type' in err
