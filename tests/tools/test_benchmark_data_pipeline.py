@@ -77,3 +77,27 @@ def test_bad_options_are_usage_errors(script, capsys, argv, message):
     with pytest.raises(SystemExit):
         script.parse_args([COCO, *argv])
     assert message in capsys.readouterr().err
+
+
+class _SlowItems:
+    """Items that each take ``seconds`` to load, the first one 0.3 s more
+    (a start-up cost)."""
+
+    def __init__(self, num, seconds):
+        self.num, self.seconds = num, seconds
+
+    def __len__(self):
+        return self.num
+
+    def __getitem__(self, i):
+        import time
+        time.sleep(self.seconds + (0.3 if i == 0 else 0))
+        return dict(inputs=i)
+
+
+def test_the_rate_counts_images_after_the_first_batch(script):
+    # 8 items of 50 ms, batches of 2: the first batch is left out (with
+    # its start-up), the other 6 images take 0.3 s: 20 images per second
+    # at most
+    rate = script.images_per_second(_SlowItems(8, 0.05), 0, 2)
+    assert 20 * 0.75 < rate <= 20
