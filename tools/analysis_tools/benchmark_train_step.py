@@ -62,15 +62,23 @@ from mmpretrain_mlr.utils.amp import (  # noqa: E402
     AMP_CHOICES, autocast_context, check_amp, device_type)
 
 STAGES = ('image tower', 'text side', 'head', 'loss')
+#: ways of encoding prompts (CLIPTextEncoder's ``shared_prefix``)
+TEXT_PATHS = ('whole', 'shared prefix')
 #: the columns of a step: the model's stages, the rest of the forward,
 #: backward
 SEGMENTS = STAGES + ('other', 'backward')
 
 
 def build_model(config: str, device: str, num_classes: int = 0,
-                channels_last: bool = False):
+                channels_last: bool = False,
+                text_path: Optional[str] = None):
     """The config's model with random weights, in train mode, past the
-    warm-up of epoch-dependent heads."""
+    warm-up of epoch-dependent heads.
+
+    With ``num_classes``, the training and test vocabularies are
+    ``num_classes`` placeholder names (no dataset files are read). With
+    ``text_path`` ('whole' or 'shared prefix'), the text encoder encodes
+    every prompt whole or runs a shared prompt prefix once."""
     import mmpretrain_mlr  # noqa: F401  (registers the components)
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -83,6 +91,9 @@ def build_model(config: str, device: str, num_classes: int = 0,
     if 'class_names' in model_cfg:
         if num_classes:
             model_cfg.class_names = [f'class {i}' for i in range(num_classes)]
+            # no other vocabulary to resolve (e.g. from dataset files)
+            model_cfg.pop('test_class_names', None)
+            model_cfg.pop('test_vocabularies', None)
         elif not isinstance(model_cfg.class_names, (list, tuple)):
             from mmpretrain_mlr.utils.vocabulary import resolve_class_names
             model_cfg.class_names = resolve_class_names(model_cfg.class_names)
@@ -90,6 +101,11 @@ def build_model(config: str, device: str, num_classes: int = 0,
         model_cfg.head.num_classes = num_classes
     if channels_last and 'image_encoder' in model_cfg:
         model_cfg.image_encoder.channels_last = True
+    if text_path is not None:
+        text_encoder = dict(model_cfg.get('text_encoder',
+                                          dict(type='CLIPTextEncoder')))
+        text_encoder['shared_prefix'] = text_path == 'shared prefix'
+        model_cfg.text_encoder = text_encoder
     # init_cfg (e.g. torchvision weights) applies only in init_weights(),
     # which is not called: the weights stay random
     model = MODELS.build(model_cfg).to(device)
@@ -314,11 +330,31 @@ def device_name(device: str) -> str:
     return f'{model}, {torch.get_num_threads()} threads'
 
 
+def text_side_ms(model, steps: int, amp: str, device: str) -> float:
+    """Mean ms of the text side alone, forward and backward (to the
+    prompt contexts): the class embeddings of the training vocabulary,
+    then backward of a fixed random projection of them."""
+    clock = StageClock(device)
+    weights = None
+    for i in range(steps + 1):  # one warm-up
+        model.zero_grad(set_to_none=True)
+        with clock.measure('text' if i else 'warm-up'):
+            with autocast_context(amp, device):
+                feats = model.text_features(model.class_names)
+            if weights is None:
+                weights = torch.randn(feats.shape, generator=torch.Generator(
+                ).manual_seed(0)).to(feats.device)
+            if feats.requires_grad:
+                (feats.float() * weights).sum().backward()
+    model.zero_grad(set_to_none=True)
+    return 1000 * clock.times['text'] / steps
+
+
 def benchmark(args) -> dict:
     """Build, warm up, time ``args.steps`` steps; the figures as a dict."""
     check_amp(args.amp, args.device)
     cfg, model = build_model(args.config, args.device, args.num_classes,
-                             args.channels_last)
+                             args.channels_last, args.text_path)
     batch_size = args.batch_size or cfg.train_dataloader.batch_size
     image_size = args.image_size or config_image_size(cfg)
     num_classes = num_model_classes(cfg, model)
@@ -343,6 +379,9 @@ def benchmark(args) -> dict:
     ms['other'] = 1000 * clock.times['forward'] / args.steps - sum(ms.values())
     ms['backward'] = 1000 * clock.times['backward'] / args.steps
     total = sum(ms.values())
+    # after the step's figures: text_features is instrumented
+    text_ms = (text_side_ms(model, args.steps, args.amp, args.device)
+               if callable(getattr(model, 'text_features', None)) else None)
     result = dict(
         config=args.config, device=args.device,
         device_name=device_name(args.device), batch_size=batch_size,
@@ -351,6 +390,7 @@ def benchmark(args) -> dict:
         amp=args.amp, channels_last=args.channels_last,
         compile=args.compile_backend if args.compile else None,
         steps=args.steps, warmup=args.warmup, ms=ms, total_ms=total,
+        text_path=args.text_path, text_side_fwd_bwd_ms=text_ms,
         images_per_s=1000 * batch_size / total,
         memory_before_steps_mib=resident, peak_memory_mib=peak,
         saved_mib=None if args.compile else {
@@ -373,7 +413,9 @@ def format_table(results: List[dict]) -> str:
         saved = r['saved_mib']
         diff = r.get('logits_vs_fp32')
         lines.append(
-            f'| {osp.basename(r["config"])} | {r["amp"]} | ' +
+            f'| {osp.basename(r["config"])}'
+            + (f' ({r["text_path"]})' if r.get('text_path') else '')
+            + f' | {r["amp"]} | ' +
             ' | '.join(f'{r["ms"][s]:,.1f}' for s in SEGMENTS) +
             f' | {r["total_ms"]:,.1f} | {r["images_per_s"]:,.1f} | '
             f'{r["peak_memory_mib"]:,.0f} | ' +
@@ -425,6 +467,15 @@ def parse_args(argv=None):
     parser.add_argument('--device', default=None,
                         help='cpu or cuda[:N] (default: cuda when '
                         'available)')
+    parser.add_argument('--text-path', choices=TEXT_PATHS, default=None,
+                        help="how prompts are encoded: 'whole' (every "
+                        "prompt through the text tower) or 'shared prefix' "
+                        "(a prefix shared by all classes run once; the "
+                        "default of CLIPTextEncoder); default: the config's")
+    parser.add_argument('--compare-text-paths', action='store_true',
+                        help='run the step with each text path (in one '
+                        'command) and print the speed-ups of the text side '
+                        '(forward + backward) and of the whole step')
     parser.add_argument('--json', help='also write the figures here')
     parser.add_argument('--in-process', action='store_true',
                         help='on a CPU, measure in this process instead of '
@@ -458,15 +509,46 @@ def benchmark_in_fresh_process(argv: List[str]) -> dict:
             return json.load(f)
 
 
+def run_one(args, argv: List[str]) -> dict:
+    if device_type(args.device) == 'cpu' and not args.in_process:
+        return benchmark_in_fresh_process(argv)
+    return benchmark(args)
+
+
+def compare_text_paths(results: List[dict]) -> str:
+    """Speed-ups of the shared prefix over whole prompts."""
+    old, new = results
+    lines = []
+    if old.get('text_side_fwd_bwd_ms') and new.get('text_side_fwd_bwd_ms'):
+        lines.append(
+            f'text side, forward + backward: {old["text_side_fwd_bwd_ms"]:,.1f}'
+            f' ms (whole) -> {new["text_side_fwd_bwd_ms"]:,.1f} ms (shared '
+            f'prefix): {old["text_side_fwd_bwd_ms"] / new["text_side_fwd_bwd_ms"]:.2f}x')
+    lines.append(f'training step: {old["total_ms"]:,.1f} ms -> '
+                 f'{new["total_ms"]:,.1f} ms: '
+                 f'{old["total_ms"] / new["total_ms"]:.2f}x; peak memory '
+                 f'{old["peak_memory_mib"]:,.0f} -> '
+                 f'{new["peak_memory_mib"]:,.0f} MiB')
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
-    if device_type(args.device) == 'cpu' and not args.in_process:
-        result = benchmark_in_fresh_process(argv)
+    if args.compare_text_paths:
+        base = [a for a in argv if a != '--compare-text-paths']
+        results = []
+        for path in TEXT_PATHS:
+            path_argv = base + ['--text-path', path]
+            results.append(run_one(parse_args(path_argv), path_argv))
+        print(format_table(results))
+        print(describe(results[-1]))
+        print(compare_text_paths(results))
+        result = dict(runs=results)
     else:
-        result = benchmark(args)
-    print(format_table([result]))
-    print(describe(result))
+        result = run_one(args, argv)
+        print(format_table([result]))
+        print(describe(result))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=1)
