@@ -12,7 +12,12 @@ model = dict(
                         templates=('a photo of a {}.', )),
     head=dict(
         type='TRMHead',
-        region_attention=dict(num_heads=8, num_layers=1, mlp_ratio=1.),
+        # the attention's form (reconstruction defaults): no residual from
+        # the query, starts as attention pooling (identity projections,
+        # zero MLP output), values the raw dense tokens
+        region_attention=dict(num_heads=8, num_layers=1, mlp_ratio=1.,
+                              query_residual=False, block_init='pooling',
+                              normalise_values=False),
         query_init='text',
         logit_scale=50.,
         learnable_scale=True,

@@ -71,7 +71,9 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
             (gamma+ 1, gamma- 2, clip 0.05).
         region_attention (dict): arguments of
             :class:`CategoryRegionAttention` (``num_heads`` 8,
-            ``num_layers`` 1, ``mlp_ratio`` 1).
+            ``num_layers`` 1, ``mlp_ratio`` 1; the attention's form,
+            reconstruction defaults: ``query_residual=False``,
+            ``block_init='pooling'``, ``normalise_values=False``).
         query_init (str): ``'text'`` (queries start as the class text
             embeddings, given by the classifier when it is built:
             :meth:`init_from_class_embeddings`) or ``'random'``. Defaults

@@ -7,32 +7,56 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 
+#: initialisations of a block: attention pooling, or PyTorch's defaults
+BLOCK_INITS = ('pooling', 'default')
+
+
 class CategoryRegionBlock(nn.Module):
     """One pre-LayerNorm cross-attention block with an MLP::
 
         x = Attn(query=LN(q), key=LN(F), value=F);  x = x + MLP(LN(x))
 
-    The values are the dense tokens themselves and the block starts as
-    attention pooling in the joint image-text space: the attention's
-    projections start as identities and the MLP's last layer at zero, so a
-    region feature is at first a weighted mean of CLIP's dense features
-    (which the text embeddings already match) rather than a random map of
-    them. There is no residual from the query: the query says where to
-    look, the region feature is what is seen there.
+    Three choices the paper leaves open are fields (reconstruction
+    defaults first):
+
+    - ``query_residual`` (False): no residual from the query: the query
+      says where to look, the region feature is what is seen there. True:
+      ``x = q + Attn(...)``, as in a transformer decoder.
+    - ``init`` ('pooling'): the block starts as attention pooling in the
+      joint image-text space: the attention's projections start as
+      identities and the MLP's last layer at zero, so a region feature is
+      at first a weighted mean of CLIP's dense features (which the text
+      embeddings already match) rather than a random map of them.
+      'default': PyTorch's initialisation of the layers.
+    - ``normalise_values`` (False): the values are the dense tokens
+      themselves; True: the LayerNorm'd tokens, like the keys.
 
     Args:
         embed_dim (int): D.
         num_heads (int): attention heads (D must be divisible by it).
         mlp_hidden (int): hidden width of the MLP (D -> hidden -> D).
         dropout (float): dropout on the attention weights.
+        query_residual (bool): add the query to the attention output.
+            Defaults to False.
+        init (str): 'pooling' or 'default'. Defaults to 'pooling'.
+        normalise_values (bool): attend over LN(F) as values. Defaults to
+            False.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, mlp_hidden: int,
-                 dropout: float = 0.):
+                 dropout: float = 0.,
+                 query_residual: bool = False,
+                 init: str = 'pooling',
+                 normalise_values: bool = False):
         super().__init__()
         if embed_dim % num_heads:
             raise ValueError(f'CategoryRegionBlock: embed_dim {embed_dim} is '
                              f'not divisible by num_heads {num_heads}')
+        if init not in BLOCK_INITS:
+            raise ValueError(f'CategoryRegionBlock: init must be one of '
+                             f'{BLOCK_INITS}, got {init!r}')
+        self.query_residual = query_residual
+        self.normalise_values = normalise_values
         self.norm_query = nn.LayerNorm(embed_dim)
         self.norm_tokens = nn.LayerNorm(embed_dim)
         self.attn = nn.MultiheadAttention(embed_dim, num_heads,
@@ -41,7 +65,8 @@ class CategoryRegionBlock(nn.Module):
         self.mlp = nn.Sequential(
             nn.Linear(embed_dim, mlp_hidden), nn.GELU(),
             nn.Linear(mlp_hidden, embed_dim))
-        self.reset_to_pooling()
+        if init == 'pooling':
+            self.reset_to_pooling()
 
     @torch.no_grad()
     def reset_to_pooling(self) -> None:
@@ -66,9 +91,12 @@ class CategoryRegionBlock(nn.Module):
         Returns:
             tuple: region features [B, C, D] and the attention or None.
         """
-        x, weights = self.attn(self.norm_query(queries),
-                               self.norm_tokens(tokens), tokens,
+        keys = self.norm_tokens(tokens)
+        x, weights = self.attn(self.norm_query(queries), keys,
+                               keys if self.normalise_values else tokens,
                                need_weights=need_weights)  # [B, C, D]
+        if self.query_residual:
+            x = queries + x
         return x + self.mlp(self.norm_mlp(x)), weights
 
 
@@ -89,6 +117,12 @@ class CategoryRegionAttention(BaseModule):
         mlp_ratio (float): MLP hidden width / D. Defaults to 1 (D -> D -> D).
         dropout (float): attention dropout. Defaults to 0.
         init_std (float): std of the random query init. Defaults to 0.02.
+        query_residual (bool): see :class:`CategoryRegionBlock`.
+            Reconstruction default: False.
+        block_init (str): ``init`` of :class:`CategoryRegionBlock`.
+            Reconstruction default: 'pooling'.
+        normalise_values (bool): see :class:`CategoryRegionBlock`.
+            Reconstruction default: False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -100,13 +134,19 @@ class CategoryRegionAttention(BaseModule):
                  mlp_ratio: float = 1.,
                  dropout: float = 0.,
                  init_std: float = 0.02,
+                 query_residual: bool = False,
+                 block_init: str = 'pooling',
+                 normalise_values: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.queries = nn.Parameter(
             torch.randn(num_classes, embed_dim) * init_std)
         self.blocks = nn.ModuleList([
             CategoryRegionBlock(embed_dim, num_heads,
-                                int(round(embed_dim * mlp_ratio)), dropout)
+                                int(round(embed_dim * mlp_ratio)), dropout,
+                                query_residual=query_residual,
+                                init=block_init,
+                                normalise_values=normalise_values)
             for _ in range(num_layers)
         ])
 
