@@ -21,6 +21,7 @@ from .utils.package_files import register_model_index  # noqa: E402
 
 # mmpretrain.list_models / get_model know this package's configs
 register_model_index()
+from .apis import inference_model  # noqa: E402
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__']
+__all__ = ['__version__', 'inference_model']
