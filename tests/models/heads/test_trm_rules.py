@@ -43,8 +43,11 @@ def samples(observed, gt=None):
 def head(**kwargs):
     kwargs.setdefault('region_attention', dict(num_heads=2))
     torch.manual_seed(0)
-    return MODELS.build(dict(type='TRMHead', num_classes=C, embed_dim=D,
-                             **kwargs))
+    model = MODELS.build(dict(type='TRMHead', num_classes=C, embed_dim=D,
+                              **kwargs))
+    # the class texts, as the classifier gives them when it is built
+    model.init_from_class_embeddings(features(seed=1).text)
+    return model
 
 
 def prototyped_head(**kwargs):
