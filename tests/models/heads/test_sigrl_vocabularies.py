@@ -24,7 +24,7 @@ def sigrl_scores(model, images, names):
     head = model.head
     with torch.no_grad():
         image = model.image_encoder(images)
-        embeds = model.prompt_learner(names, model.text_encoder)[0]  # [C, D]
+        embeds = model.class_embedder(names)[0]  # [C, D]
         graph = head.graph(embeds)  # the graph over these names only
         patches = head.reconstruction(image.dense_feat, embeds, graph)
         local = (patches @ embeds.T).topk(TOPK, dim=1).values.mean(1)
