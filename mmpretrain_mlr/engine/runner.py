@@ -8,6 +8,8 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmpretrain.registry import RUNNERS
 
+from ..evaluation.class_thresholds import (check_not_fitted_on,
+                                           load_class_thresholds)
 from ..utils.cfg_options import follow_config_data_root
 from ..utils.cpu_distributed import prepare_cpu_distributed
 from ..utils.reliability_hooks import add_reliability_hooks
@@ -69,6 +71,33 @@ def fit_dataloaders_to_device(cfg) -> None:
             loader.pin_memory = False
 
 
+def check_threshold_splits(cfg) -> None:
+    """Refuse per-class thresholds (a metric's ``class_thresholds`` file)
+    on the split they were fitted on; in every evaluator of ``cfg``.
+
+    Args:
+        cfg (mmengine.Config): The run's config.
+
+    Raises:
+        ValueError: Naming the file and the split.
+    """
+    for loop in ('val', 'test'):
+        evaluator = cfg.get(f'{loop}_evaluator')
+        loader = cfg.get(f'{loop}_dataloader')
+        if evaluator is None or loader is None:
+            continue
+        metrics = evaluator if isinstance(evaluator, (list, tuple)) else \
+            evaluator.get('metrics', [evaluator])
+        for metric in metrics if isinstance(metrics, (list, tuple)) \
+                else [metrics]:
+            path = metric.get('class_thresholds') if hasattr(
+                metric, 'get') else None
+            if isinstance(path, str):
+                check_not_fitted_on(load_class_thresholds(path),
+                                    loader.get('dataset', {}),
+                                    f'{loop}_dataloader')
+
+
 def is_resuming(runner) -> bool:
     """Whether ``runner`` resumes training (``resume=True``).
 
@@ -128,6 +157,8 @@ class PortableRunner(Runner):
       path under it) at the config's current ``data_root``, so that
       ``--cfg-options data_root=DIR`` moves every dataloader
       (:func:`~mmpretrain_mlr.utils.cfg_options.follow_config_data_root`);
+    - refuses per-class thresholds fitted on the split a metric evaluates
+      (:func:`check_threshold_splits`);
     - adds the reliability hooks the config lacks (crash-safe checkpoints,
       exact resume, divergence guard, strict checkpoint loading,
       label-coverage check, stalled-rank report;
@@ -161,6 +192,7 @@ class PortableRunner(Runner):
         resolve_work_dir(cfg)
         follow_config_data_root(cfg)
         add_reliability_hooks(cfg)
+        check_threshold_splits(cfg)
         prepare_cpu_distributed(cfg, cfg.get('launcher', 'none'))
         fall_back_from_amp(cfg)
         fit_dataloaders_to_device(cfg)

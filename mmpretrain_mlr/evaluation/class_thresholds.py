@@ -130,7 +130,7 @@ def thresholds_file_of(checkpoint: str) -> str:
 
 
 def save_class_thresholds(path: str, classes: Sequence[str], fitted: dict,
-                          fitted_on: dict) -> None:
+                          fitted_on: dict, **extra) -> None:
     """Write fitted thresholds as JSON.
 
     Args:
@@ -138,6 +138,7 @@ def save_class_thresholds(path: str, classes: Sequence[str], fitted: dict,
         classes (Sequence[str]): The C class names, in score order.
         fitted (dict): What :func:`fit_class_thresholds` returned.
         fitted_on (dict): The fitting split: its dataset config.
+        **extra: More fields to record (e.g. ``checkpoint``).
     """
     data = dict(
         classes=list(classes),
@@ -148,7 +149,8 @@ def save_class_thresholds(path: str, classes: Sequence[str], fitted: dict,
         f1_on_fitting_split=dict(zip(classes, fitted['f1'])),
         kept_default_no_positives=[classes[c]
                                    for c in fitted['no_positives']],
-        kept_default_unreachable=[classes[c] for c in fitted['unreachable']])
+        kept_default_unreachable=[classes[c] for c in fitted['unreachable']],
+        **extra)
     with open(path, 'w') as f:
         json.dump(data, f, indent=1, default=str)
 
