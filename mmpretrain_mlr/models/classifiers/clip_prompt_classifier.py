@@ -31,13 +31,25 @@ class CLIPPromptClassifier(BaseClassifier):
     an mmpretrain ``ResNet``).
 
     Data flow: images -> image encoder -> (global [B, D], dense [B, N, D]);
-    class names -> prompt learner + text encoder -> [S, C, D]; both (as
+    class names -> class embedder (:class:`ClassEmbedder`: text encoder +
+    prompt learner, one cache keyed by names) -> [S, C, D]; both (as
     :class:`ClassifierFeatures`) -> head -> named losses on observed labels
     / scores.
 
     The head is built knowing the vocabulary size and the joint embedding
-    width: ``num_classes`` (C) and ``embed_dim`` (D, the text encoder's
-    output width) are passed to a head whose constructor takes them.
+    width: ``num_classes`` (C) and ``embed_dim`` (D, the class embedder's
+    output width) are passed to a head whose constructor takes them. A
+    head that starts from the class texts (``init_from_class_embeddings``,
+    e.g. TRM-ML's queries) gets the training vocabulary's embeddings right
+    after it is built. At run time every head receives the class
+    embeddings in ``feats.text``.
+
+    Vocabularies: :attr:`open_vocabulary` says whether the model can score
+    a vocabulary other than its training one; if not (class-specific
+    contexts, a head with per-class parameters), ``test_class_names`` /
+    ``test_vocabularies`` that differ are refused when the model is built
+    and a call-time vocabulary (``extract_feat``, :meth:`text_features`)
+    before anything is scored, with :class:`VocabularyError`.
 
     With ``teacher_image_encoder``, a copy of the CLIP image tower as
     loaded is kept frozen (never trained, no gradients, eval mode, outside

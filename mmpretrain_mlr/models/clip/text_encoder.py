@@ -153,7 +153,7 @@ class CLIPTextEncoder(BaseModule):
         for block in self.transformer.resblocks:
             attn = getattr(block, 'attn', None)
             if not isinstance(attn, nn.MultiheadAttention) or \
-                    not attn._qkv_same_embed_dim or attn.bias_k is not None \
+                    attn.in_proj_weight is None or attn.bias_k is not None \
                     or attn.add_zero_attn or hasattr(block, 'ln_1_kv'):
                 return False
         return True
