@@ -2,8 +2,8 @@
 from typing import Optional, Sequence
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 from ...utils.vocabulary import (check_names_in_vocabulary,
                                  check_same_vocabulary)
@@ -59,7 +59,7 @@ class VocabularyCheckHook(Hook):
     @staticmethod
     def _model(runner):
         model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        return get_ori_model(model)
 
     def _check(self, runner, dataloader, field: str, split: str) -> None:
         names = getattr(self._model(runner), field, None)
@@ -101,9 +101,8 @@ class VocabularyCheckHook(Hook):
             columns = metric.unseen_columns(len(classes))
             check_same_vocabulary(
                 [classes[col] for col in columns], vocabularies[name],
-                f"the unseen columns (in column order) of the {split} "
-                f"set's metainfo['classes'], which {metric_name} reads "
-                f'{key!r} as',
+                f"the {split} set's unseen classes in column order "
+                f'({metric_name} reads {key!r} as those columns)',
                 f'model.test_vocabularies[{name!r}]')
         for name, names in vocabularies.items():
             if name not in read:
