@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 
 from .state_dict_check import strip_prefixes
 
@@ -82,7 +82,7 @@ def tensors_hash(tensors: Dict[str, torch.Tensor]) -> str:
 
 
 def _unwrapped(model: nn.Module) -> nn.Module:
-    return model.module if is_model_wrapper(model) else model
+    return get_ori_model(model)
 
 
 def _rebuilt_state(model: nn.Module) -> Optional[Tuple[dict, List[str]]]:

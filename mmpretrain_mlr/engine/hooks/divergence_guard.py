@@ -4,8 +4,8 @@ from typing import Optional
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 
 class DivergenceError(RuntimeError):
@@ -62,7 +62,7 @@ class DivergenceGuardHook(Hook):
     @staticmethod
     def _model(runner):
         model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        return get_ori_model(model)
 
     @staticmethod
     def _where(runner) -> str:

@@ -1,7 +1,7 @@
 """Log what modules with per-epoch state report at the end of an epoch."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 
 @HOOKS.register_module()
@@ -33,8 +33,7 @@ class EpochSummaryHook(Hook):
         self.prefix = prefix
 
     def after_train_epoch(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = get_ori_model(runner.model)
         scalars = {}
         for name, module in model.named_modules():
             if callable(getattr(module, 'summarise_epoch', None)):

@@ -1,7 +1,7 @@
 """Tell the epoch to the modules (heads, losses) whose rule depends on it."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 
 @HOOKS.register_module()
@@ -24,9 +24,7 @@ class SetEpochHook(Hook):
         self._warned = False
 
     def before_train_epoch(self, runner) -> None:
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
+        model = get_ori_model(runner.model)
         found = [
             name for name, module in model.named_modules()
             if callable(getattr(module, 'set_epoch', None))

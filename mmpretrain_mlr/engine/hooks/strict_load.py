@@ -2,8 +2,8 @@
 from typing import Sequence
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 from ..runner import checkpoint_to_load
 from ...utils.state_dict_check import (OPT_OUT, StateDictMismatchError,
@@ -47,8 +47,7 @@ class StrictLoadHook(Hook):
         self.allow_missing_frozen = allow_missing_frozen
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) \
-            else runner.model
+        model = get_ori_model(runner.model)
         state_dict = checkpoint.get('state_dict', checkpoint)
         mismatch = compare_state_dicts(
             model, strip_prefixes(state_dict),

@@ -3,8 +3,8 @@ from typing import List
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+from mmpretrain.utils import get_ori_model
 
 
 @HOOKS.register_module()
@@ -49,8 +49,7 @@ class TrainingSetInferenceHook(Hook):
         self._dataloader = None
 
     def _recorders(self, runner) -> List[torch.nn.Module]:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = get_ori_model(runner.model)
         return [
             module for module in model.modules()
             if callable(getattr(module, 'record_predictions', None))
