@@ -25,8 +25,8 @@ Presets:
 - ``losses``: every loss of the incomplete-label family under the
   config's head, with the full-label upper bound (dataset-dependent loss
   fields are computed from the training set);
-- ``trm_ablation``: TRM-ML and its ablations (no distillation, no
-  contrastive loss, no prototypes / pseudo-labels, logits distillation,
+- ``trm_ablation``: TRM-ML and its ablations (text-global instead of
+  text-region matching, no distillation, no contrastive loss, no prototypes / pseudo-labels, logits distillation,
   CoOp and DualCoOp text sides);
 - ``sigrl_ablation``: SigRL without the label graph (GMC), without GMC and
   SVFR, with one stream only, without distillation.
@@ -162,6 +162,7 @@ def trm_ablation_preset(cfg: Config) -> Dict[str, dict]:
     head = 'model.head.'
     return OrderedDict([
         ('TRM-ML', {}),
+        ('text-global matching', {head + 'matching': 'global'}),
         ('w/o distillation', {head + 'distillation': None}),
         ('w/o contrastive', {head + 'contrastive': None}),
         ('w/o prototypes / pseudo-labels', {head + 'prototypes': None}),

@@ -12,6 +12,7 @@ from ..utils import EpochStateMixin, all_reduce_sum
 from .base_head import ObservedLabelHead
 from ..layers.category_region_attention import CategoryRegionAttention
 from ..layers.heatmaps import tokens_to_heatmaps
+from ...utils.checks import check_choice
 
 #: per-epoch pseudo-label counters, in the order of the ``pl_counts`` buffer
 PSEUDO_COUNTERS = ('unknown', 'pos', 'pos_correct', 'neg', 'neg_correct',
@@ -85,6 +86,11 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
             a positive mean, so the paper's uncentred ``s * cos`` puts
             every class far on the positive side of the sigmoid at the
             start, where the loss has no gradient.
+        matching (str): ``'regions'`` (each class's text against its
+            category-aware region, the method) or ``'global'`` (the ablation
+            of text-global matching: every class's text against the image's
+            global feature; the queries are then unused). Defaults to
+            'regions'.
         learnable_scale (bool): learn s. Defaults to True.
         distillation (dict, optional): a :class:`RegionDistillationLoss`
             config. Defaults to the feature form, weight 1.
@@ -119,6 +125,7 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
                  query_init: str = 'text',
                  logit_scale: float = 50.,
                  centre_logits: bool = True,
+                 matching: str = 'regions',
                  learnable_scale: bool = True,
                  distillation: Optional[dict] = dict(
                      type='RegionDistillationLoss', mode='feature',
@@ -146,6 +153,8 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
         self.register_buffer('queries_ready',
                              torch.tensor(query_init == 'random'))
         self.centre_logits = centre_logits
+        check_choice('TRMHead', 'matching', matching, ('regions', 'global'))
+        self.matching = matching
         scale = torch.tensor(float(logit_scale))
         if learnable_scale:
             self.logit_scale = nn.Parameter(scale)
@@ -208,7 +217,11 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
                 'embeddings its queries start from: call '
                 'init_from_class_embeddings(text [S, C, D]) first (the '
                 'classifier does so when it is built)')
-        regions, _ = self.region_attention(feats.image.dense_feat)
+        if self.matching == 'global':
+            image = feats.image.global_feat  # [B, D]
+            regions = image[:, None].expand(-1, text.shape[1], -1)
+        else:
+            regions, _ = self.region_attention(feats.image.dense_feat)
         normed = F.normalize(regions, dim=-1)  # [B, C, D]
         text = text.to(normed.dtype)
         sim = torch.einsum('bcd,scd->bsc', normed, text)  # [B, S, C]
@@ -245,6 +258,9 @@ class TRMHead(EpochStateMixin, ObservedLabelHead):
         Returns:
             Tensor: [B, C, h, w], each map summing to 1.
         """
+        if self.matching == 'global':
+            raise ValueError("TRMHead(matching='global') matches the global "
+                             'image feature: it has no class regions to map')
         _, attn = self.region_attention(feats.image.dense_feat,
                                         need_weights=True)  # [B, C, N]
         return tokens_to_heatmaps(attn, image_size)

@@ -201,3 +201,20 @@ def test_a_stateful_loss_with_prototypes_is_refused():
     with pytest.raises(ValueError, match='keeps per-image state'):
         head(loss=dict(type='ROLELoss', num_samples=4, num_classes=C,
                        expected_num_pos=1.))
+
+
+def test_global_matching_scores_every_class_on_the_global_feature():
+    feats = features()
+    model = head(matching='global', logit_scale=10.)
+    logits = model(feats)  # [B, C]
+    image = F.normalize(feats.image.global_feat, dim=-1)  # [B, D]
+    cos = image @ feats.text[0].T  # [B, C]
+    expected = 10. * (cos - cos.mean(1, keepdim=True))  # centred logits
+    torch.testing.assert_close(logits, expected)
+    # the regions (query attention) play no part
+    torch.nn.init.normal_(model.region_attention.queries)
+    torch.testing.assert_close(model(feats), expected)
+    with pytest.raises(ValueError, match='no class regions'):
+        model.class_heatmaps(feats, (8, 8))
+    with pytest.raises(ValueError, match='matching'):
+        head(matching='local')
