@@ -117,7 +117,7 @@ def benchmark(model, tokenizer, num_classes: int, n_ctx: int,
     for path in PATHS:
         if class_specific and path == 'shared prefix':
             continue  # no shared prefix: the same path as 'whole'
-        if path == 'whole' and not run_whole and not class_specific:
+        if path == 'whole' and not run_whole:
             continue
         encoder = CLIPTextEncoder(clip_model=model, tokenizer=tokenizer,
                                   truncate=True,
@@ -128,6 +128,9 @@ def benchmark(model, tokenizer, num_classes: int, n_ctx: int,
                 2, num_classes, encoder.embed_dim,
                 generator=torch.Generator().manual_seed(1)).to(device)
         results[path] = run(embedder, names, weights, repeats, device)
+    if not results:  # class-specific contexts above --whole-up-to
+        embedder = ClassEmbedder(CLIPTextEncoder(
+            clip_model=model, tokenizer=tokenizer).to(device), learner, names)
     tokens = embedder.tokens(names)
     row = dict(num_classes=num_classes, n_ctx=n_ctx,
                contexts='class-specific' if class_specific else 'shared',
@@ -151,6 +154,12 @@ def format_rows(rows) -> str:
              '|---' * 9 + '|']
     for r in rows:
         new = r['ms'].get('shared prefix')
+        if not r['ms']:
+            lines.append(f"| {r['num_classes']} | {r['n_ctx']} | "
+                         f"{r['contexts']} | {r['prompt_tokens']} / "
+                         f"{r['suffix_tokens_mean']:.1f} | not run | "
+                         'same path | - | - | - |')
+            continue
         lines.append(
             f"| {r['num_classes']} | {r['n_ctx']} | {r['contexts']} | "
             f"{r['prompt_tokens']} / {r['suffix_tokens_mean']:.1f} | "
