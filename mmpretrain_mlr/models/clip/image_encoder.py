@@ -4,12 +4,12 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
 
 from .blockwise_encoder import BlockwiseEncoder
 from .factory import build_open_clip
 from .features import ImageFeatures
-from .pos_embed import resize_pos_embed
 
 
 @MODELS.register_module()
@@ -126,7 +126,8 @@ class CLIPImageEncoder(BlockwiseEncoder):
         tokens = x.flatten(2).transpose(1, 2)  # [B, h*w, C]
         tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
         src = int(math.isqrt(pool.positional_embedding.shape[0] - 1))
-        pos = resize_pos_embed(pool.positional_embedding, (src, src), (h, w))
+        pos = resize_pos_embed(pool.positional_embedding[None], (src, src),
+                               (h, w))  # [1, 1 + h*w, C]
         tokens_pos = tokens + pos.to(tokens.dtype)  # [B, h*w + 1, C]
 
         global_feat = self._attention_pool(tokens_pos)  # [B, D]
@@ -169,8 +170,9 @@ class CLIPImageEncoder(BlockwiseEncoder):
         x = x.flatten(2).transpose(1, 2)  # [B, gh*gw, W]
         cls = v.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
         x = torch.cat([cls, x], dim=1)  # [B, 1 + gh*gw, W]
-        x = x + resize_pos_embed(v.positional_embedding, v.grid_size,
-                                 grid).to(x.dtype)
+        x = x + resize_pos_embed(v.positional_embedding[None],
+                                 tuple(v.grid_size),
+                                 tuple(grid)).to(x.dtype)  # [1, L, W]
         x = v.ln_pre(v.patch_dropout(x))
         x = v.transformer(x)  # takes [B, L, W] whatever its layout
         x = v.ln_post(x)

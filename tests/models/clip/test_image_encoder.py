@@ -4,10 +4,10 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmpretrain.models.utils import resize_pos_embed
 
 from mmpretrain_mlr.models.clip import (CLIPImageEncoder, ImageFeatures,
                                         build_open_clip)
-from mmpretrain_mlr.models.clip.pos_embed import resize_pos_embed
 
 
 @pytest.mark.parametrize('clip_fixture', ['tiny_vit_clip', 'tiny_rn_clip'])
@@ -117,12 +117,26 @@ def test_frozen_encoder_stays_in_eval(tiny_rn_clip):
 
 
 def test_resize_pos_embed_identity_and_constant():
-    pos = torch.randn(1 + 9, 4)
+    # mmpretrain's resize_pos_embed, as the image encoder uses it
+    pos = torch.randn(1, 1 + 9, 4)
     assert resize_pos_embed(pos, (3, 3), (3, 3)) is pos
-    const = torch.ones(1 + 4, 4)
+    const = torch.ones(1, 1 + 4, 4)
     out = resize_pos_embed(const, (2, 2), (5, 3))
-    assert out.shape == (1 + 15, 4)
+    assert out.shape == (1, 1 + 15, 4)
     assert torch.allclose(out, torch.ones_like(out), atol=1e-5)
+
+
+def test_resize_pos_embed_is_the_bicubic_grid_resize():
+    # what the encoder computed by hand before: first row kept, the
+    # [h, w] grid resized bicubically without corner alignment
+    torch.manual_seed(0)
+    pos = torch.randn(1 + 7 * 7, 8)
+    grid = pos[1:].reshape(1, 7, 7, 8).permute(0, 3, 1, 2)  # [1, C, h, w]
+    grid = torch.nn.functional.interpolate(
+        grid, size=(14, 10), mode='bicubic', align_corners=False)
+    expected = torch.cat([pos[:1], grid.permute(0, 2, 3, 1).reshape(-1, 8)])
+    out = resize_pos_embed(pos[None], (7, 7), (14, 10))[0]
+    assert torch.equal(out, expected)
 
 
 def test_missing_local_weights_file_is_a_clear_error(tmp_path):
