@@ -47,7 +47,8 @@ setup(
     version=read_version(),
     description='Multi-label recognition with incomplete labels on CLIP, '
     'as an mmpretrain plug-in (DualCoOp, TRM-ML, SigRL)',
-    long_description=open('README.md').read() if osp.exists('README.md') else '',
+    long_description=(open('README.md').read()
+                      if osp.exists('README.md') else ''),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmpretrain_mlr', 'mmpretrain_mlr.*']),
     python_requires='>=3.8',

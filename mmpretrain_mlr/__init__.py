@@ -3,7 +3,8 @@
 Importing the package registers every component into mmpretrain's registries
 (``MODELS``, ``DATASETS``, ``METRICS``, ``HOOKS``, ...). Configs load it with::
 
-    custom_imports = dict(imports=['mmpretrain_mlr'], allow_failed_imports=False)
+    custom_imports = dict(imports=['mmpretrain_mlr'],
+                          allow_failed_imports=False)
 """
 import re
 import warnings
@@ -14,7 +15,8 @@ require_mmcv()
 # mmcv-lite has no compiled ops; mmcv says so on every import of its
 # transformer bricks, which this package never uses.
 warnings.filterwarnings(
-    'ignore', message=re.escape('Fail to import ``MultiScaleDeformableAttention'))
+    'ignore',
+    message=re.escape('Fail to import ``MultiScaleDeformableAttention'))
 
 from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
 from .utils.package_files import register_model_index  # noqa: E402

@@ -2,7 +2,8 @@
 # fixed prompts, category-aware regions, KD, contrastive loss, prototype
 # pseudo-labels), AdamW for 20 epochs, the runtime and the hooks: the epoch
 # reaches the head (pseudo-labels after the warm-up), the end-of-epoch
-# summary (EpochSummaryHook, among the default hooks) logs the pseudo-labels' number and precision and checks that the
+# summary (EpochSummaryHook, among the default hooks) logs the
+# pseudo-labels' number and precision and checks that the
 # prototypes agree on every process; best epoch chosen on the test split by
 # the SSGRL / DualCoOp mAP, as the partial-label code does.
 _base_ = [

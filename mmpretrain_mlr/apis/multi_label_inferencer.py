@@ -6,7 +6,6 @@ import os.path as osp
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import mmcv
-import numpy as np
 import torch
 from mmcv.image import imread
 from mmengine.config import Config

@@ -55,7 +55,8 @@ class ZeroShotMetric(ScoreTargetMetric):
         unseen_classes (Sequence[int | str] | str, optional): Unseen
             columns, or a file of their names. Defaults to None.
         seen_classes (Sequence[int | str] | str, optional): Seen columns
-            (or a file of their names); the other columns are unseen. Defaults to None.
+            (or a file of their names); the other columns are unseen.
+            Defaults to None.
         ks (Sequence[int]): The k values of P@k, R@k and F1@k.
             Defaults to (3, 5).
         map_convention (str): 'zsl', 'ssgrl' or 'mmpretrain'.

@@ -4,8 +4,8 @@
 ``default_hooks`` (so even mmengine's own ``Runner.from_cfg`` builds them),
 and :class:`~mmpretrain_mlr.engine.PortableRunner` adds the ones a config
 lacks (:func:`add_reliability_hooks`), so every entry point that honours
-``runner_type`` (this package's tools, mmpretrain's, ``mim``, ``RUNNERS.build``)
-runs with the same set.
+``runner_type`` (this package's tools, mmpretrain's, ``mim``,
+``RUNNERS.build``) runs with the same set.
 """
 from mmengine.config import ConfigDict
 

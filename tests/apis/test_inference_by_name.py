@@ -85,8 +85,8 @@ def test_infer_tool_by_name_finds_the_work_dir_checkpoint(
     infer.main([NAME, scene, '--topk', '2', '--cfg-options',
                 'model.clip.pretrained=None'])
     out = capsys.readouterr().out
-    assert f'checkpoint: ./work_dirs/demo/trm_ml_shapes/epoch_1.pth' in out
-    line = [l for l in out.splitlines() if l.startswith(scene)][0]
+    assert 'checkpoint: ./work_dirs/demo/trm_ml_shapes/epoch_1.pth' in out
+    line = [ln for ln in out.splitlines() if ln.startswith(scene)][0]
     names_scores = line.split(': ', 1)[1].split(', ')
     assert len(names_scores) == 2
     scores = [float(item.rsplit(' ', 1)[1]) for item in names_scores]
