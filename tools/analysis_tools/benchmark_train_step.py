@@ -519,11 +519,11 @@ def compare_text_paths(results: List[dict]) -> str:
     """Speed-ups of the shared prefix over whole prompts."""
     old, new = results
     lines = []
-    if old.get('text_side_fwd_bwd_ms') and new.get('text_side_fwd_bwd_ms'):
+    text_old, text_new = (r.get('text_side_fwd_bwd_ms') for r in results)
+    if text_old and text_new:
         lines.append(
-            f'text side, forward + backward: {old["text_side_fwd_bwd_ms"]:,.1f}'
-            f' ms (whole) -> {new["text_side_fwd_bwd_ms"]:,.1f} ms (shared '
-            f'prefix): {old["text_side_fwd_bwd_ms"] / new["text_side_fwd_bwd_ms"]:.2f}x')
+            f'text side, forward + backward: {text_old:,.1f} ms (whole) -> '
+            f'{text_new:,.1f} ms (shared prefix): {text_old / text_new:.2f}x')
     lines.append(f'training step: {old["total_ms"]:,.1f} ms -> '
                  f'{new["total_ms"]:,.1f} ms: '
                  f'{old["total_ms"] / new["total_ms"]:.2f}x; peak memory '
