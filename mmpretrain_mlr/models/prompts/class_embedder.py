@@ -49,8 +49,7 @@ class ClassEmbedder(nn.Module):
         self.class_names = list(class_names)
         self._cache: Dict[Tuple, object] = {}
         for module in (text_encoder, prompt_learner):
-            module.register_load_state_dict_post_hook(
-                lambda *_: self.clear_cache())
+            module.register_load_state_dict_post_hook(self._loaded)
 
     # ------------------------------------------------------------ facts
     @property
@@ -88,6 +87,12 @@ class ClassEmbedder(nn.Module):
             raise VocabularyError(f'{field}: {reason}')
 
     # ------------------------------------------------------------ cache
+    def _loaded(self, module, incompatible_keys) -> None:
+        """After a state dict is loaded into the text encoder or the
+        prompt learner (a bound method, so that copies of the model, e.g.
+        EMA's, clear their own cache)."""
+        self.clear_cache()
+
     def clear_cache(self, learnt_only: bool = False) -> None:
         """Forget cached entries: all, or only the embeddings of learnt
         prompts (when the prompts may train again)."""

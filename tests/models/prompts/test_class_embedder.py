@@ -92,3 +92,16 @@ def test_learnt_embeddings_cached_only_in_eval_without_gradients(
         assert not torch.allclose(embedder(), cached)
     embedder.clear_cache(learnt_only=True)
     assert embedder.cached_vocabularies() == []
+
+
+def test_a_copied_model_keeps_its_own_cache(text_encoder):
+    import copy
+    learner = CoOpPromptLearner(ctx_dim=text_encoder.width, n_ctx=2).eval()
+    embedder = ClassEmbedder(text_encoder, learner, TRAIN)
+    twin = copy.deepcopy(embedder)  # as EMA copies a model
+    with torch.no_grad():
+        embedder()
+        twin()
+    twin.prompt_learner.load_state_dict(twin.prompt_learner.state_dict())
+    assert twin.cached_vocabularies() == []
+    assert embedder.cached_vocabularies() == [tuple(TRAIN)]
