@@ -5,8 +5,8 @@ from typing import Optional
 import torch
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
-from mmpretrain.utils import get_ori_model
 
 from ...utils.atomic_file import write_atomically
 
@@ -37,7 +37,8 @@ class ExportOpenCLIPHook(Hook):
 
     @master_only
     def after_train(self, runner) -> None:
-        model = get_ori_model(runner.model)
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
         clip_model: Optional[torch.nn.Module] = getattr(model, self.attr, None)
         if clip_model is None:
             raise AttributeError(
