@@ -34,8 +34,8 @@ class MultiLabelAnnotationDataset(BaseMultiLabelDataset):
     one name per line); when both are given they must agree. Image paths are
     relative to ``data_root``/``data_prefix``; the path as written is the
     image key (``img_id``). An image listed twice, also under two spellings
-    of its path (``img0.jpg`` and ``./img0.jpg``), is an error. Load the images with ``LoadImageFromFile`` in the
-    pipeline.
+    of its path (``img0.jpg`` and ``./img0.jpg``), is an error. Load the
+    images with ``LoadImageFromFile`` in the pipeline.
 
     Args:
         ann_file (str): The annotation file, relative to ``data_root``.
