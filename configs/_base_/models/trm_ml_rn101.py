@@ -3,9 +3,20 @@
 # block, the MLP and the logit scale train. Values the paper does not state
 # are reconstruction defaults (configs/trm_ml/README.md lists them).
 # `class_names` is set by the method config from its dataset.
-_base_ = './clip_rn101.py'
+# The CLIP part is DualCoOp's (./clip_rn101.py), written out here so that
+# method configs stay at most three bases deep.
+clip_mean = [122.770938, 116.7460125, 104.09373615]  # CLIP's, in 0-255 RGB
+clip_std = [68.5005327, 66.6321579, 70.32316305]
 
 model = dict(
+    type='CLIPPromptClassifier',
+    # pretrained: an open_clip tag ('openai' downloads on a connected
+    # machine) or a local file; OpenAI weights need QuickGELU, which
+    # open_clip applies for 'openai' and the '-quickgelu' names.
+    clip=dict(model_name='RN101-quickgelu', pretrained='openai'),
+    image_encoder=dict(type='CLIPImageEncoder', frozen=True),
+    text_encoder=dict(type='CLIPTextEncoder', truncate=True),
+    data_preprocessor=dict(mean=clip_mean, std=clip_std, to_rgb=True),
     # text side: fixed prompts (ablation: CoOpPromptLearner or
     # DualCoOpPromptLearner, which then train too)
     prompt_learner=dict(type='FixedPromptLearner',
