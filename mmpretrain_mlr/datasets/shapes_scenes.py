@@ -30,7 +30,7 @@ class ShapesScenes(BaseMultiLabelDataset):
     A class is positive when at least one of its objects is in the scene.
     The data infos hold the small specs (``objects`` with ``class_idx`` (-1
     for a distractor), ``area`` and ``visible`` share, ``background``,
-    ``context`` and a ``caption`` naming every object); the image is
+    ``context`` and a ``caption`` naming the objects); the image is
     rendered on access, identically in every process. With
     ``with_object_map=True`` a sample also carries ``object_map`` ([S, S]
     int16 index of the visible object, -1 background) and
@@ -52,6 +52,10 @@ class ShapesScenes(BaseMultiLabelDataset):
             Defaults to False.
         with_object_map (bool): Add ``object_map`` and ``object_columns``
             to each sample. Defaults to False.
+        caption_share (float): Each kind of object in a scene is named in
+            its caption with this probability (at least one kind is), as
+            real captions name some of what a photo shows; 1 names every
+            object. Defaults to 1.
         label_protocol (dict | callable, optional): Label protocol.
             Defaults to None (full labels).
         classes (Sequence[str], optional): A subset of
@@ -69,6 +73,7 @@ class ShapesScenes(BaseMultiLabelDataset):
                  world: Optional[dict] = None,
                  cache_images: bool = False,
                  with_object_map: bool = False,
+                 caption_share: float = 1.0,
                  label_protocol: Union[dict, Callable, None] = None,
                  classes: Optional[Sequence[str]] = None,
                  **kwargs):
@@ -83,6 +88,10 @@ class ShapesScenes(BaseMultiLabelDataset):
         self.split = split
         self.world = SceneWorld(**(world or {}))
         self.with_object_map = with_object_map
+        if not 0 < caption_share <= 1:
+            raise ValueError('ShapesScenes: `caption_share` must be in '
+                             f'(0, 1], got {caption_share!r}')
+        self.caption_share = caption_share
         self._split_seed = split_seed(seed, split)
         self._images = None
         if cache_images:
@@ -121,7 +130,8 @@ class ShapesScenes(BaseMultiLabelDataset):
                 dict(
                     img_id=f'shapes-scenes-seed{self.seed}-{self.split}-'
                     f'{i:06d}',
-                    caption=caption(spec['objects'], caption_rng, template),
+                    caption=caption(spec['objects'], caption_rng, template,
+                                    self.caption_share),
                     img_shape=size,
                     ori_shape=size,
                     **spec))
@@ -188,10 +198,16 @@ class ShapesScenes(BaseMultiLabelDataset):
 
 
 def caption(objects: Sequence[dict], rng: np.random.RandomState,
-            template: str) -> str:
-    """Caption naming every object of a scene, distractors included, with
-    counts (at most eight of a kind are counted)."""
+            template: str, share: float = 1.0) -> str:
+    """Caption naming the objects of a scene, distractors included, with
+    counts (at most eight of a kind are counted). With ``share < 1`` each
+    kind of object is named with that probability, at least one kind."""
     counts = Counter(object_names(objects))
-    names = [name for name, count in sorted(counts.items())
-             for _ in range(min(count, len(COUNT_WORDS) - 1))]
+    kinds = sorted(counts)
+    if share < 1:
+        named = rng.uniform(size=len(kinds)) < share
+        named[rng.randint(len(kinds))] = True
+        kinds = [k for k, keep in zip(kinds, named) if keep]
+    names = [name for name in kinds
+             for _ in range(min(counts[name], len(COUNT_WORDS) - 1))]
     return describe_objects(names, rng, template)

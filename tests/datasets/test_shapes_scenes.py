@@ -148,3 +148,20 @@ def test_caption_names_every_object(val_scenes):
     info = val_scenes.get_data_info(5)
     for obj in info['objects']:
         assert f"{obj['colour']} {obj['shape']}" in info['caption']
+
+
+def test_captions_name_some_objects_with_a_share():
+    full = ShapesScenes(num_images=60, split='val')
+    some = ShapesScenes(num_images=60, split='val', caption_share=0.5)
+    fewer = 0
+    for i in range(60):
+        objects = some.get_data_info(i)['objects']
+        kinds = {f"{o['colour']} {o['shape']}" for o in objects}
+        named = {k for k in kinds if k in some.get_data_info(i)['caption']}
+        assert named and named <= kinds  # at least one kind, no other
+        fewer += len(named) < len(kinds)
+        # the scenes themselves do not depend on the captions
+        assert objects == full.get_data_info(i)['objects']
+    assert 10 < fewer < 60
+    with pytest.raises(ValueError, match='caption_share'):
+        ShapesScenes(num_images=2, caption_share=0)
