@@ -279,7 +279,21 @@ def _summary_worker(rank, port, out_dir):
         model.set_epoch(1)  # new counters, past the warm-up
         model.loss(features(seed=10 + rank),
                    samples(RANKS[rank]['observed'], RANKS[rank]['gt']))
+        # each rank updated its prototypes from its own batch: the check in
+        # summarise_epoch passes only if the updates were all-reduced
         torch.save(model.summarise_epoch(), f'{out_dir}/{rank}.pt')
+        protos = model.prototypes
+        torch.save({k: v.clone() for k, v in protos.state_dict().items()},
+                   f'{out_dir}/{rank}_prototypes.pt')
+        if rank == 1:  # a drift on one process is caught, naming it
+            protos.visual[0, 0] += 1e-3
+        try:
+            protos.check_synchronised()
+            outcome = 'passed'
+        except RuntimeError as err:
+            outcome = str(err)
+        with open(f'{out_dir}/{rank}.txt', 'w') as f:
+            f.write(outcome)
     finally:
         dist.destroy_process_group()
 
@@ -307,8 +321,9 @@ def expected_summary():
         known_share=counts['known'] / (counts['known'] + counts['unknown']))
 
 
-def test_pseudo_label_figures_are_summed_over_two_processes(
+def test_pseudo_label_figures_and_prototypes_agree_over_two_processes(
         free_port, tmp_path, hidden_gpus):
+    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
     expected = expected_summary()
     # rank 0: 12 unknown, 3 of them true positives; rank 1: 15 unknown, 11
     # of them true negatives; 13 known entries of 40
@@ -322,3 +337,12 @@ def test_pseudo_label_figures_are_summed_over_two_processes(
         summary = torch.load(tmp_path / f'{rank}.pt')
         for key, value in expected.items():
             assert summary[key] == pytest.approx(value), (rank, key)
+    # the prototypes: identical on both processes, and a drift is caught
+    states = [torch.load(tmp_path / f'{rank}_prototypes.pt')
+              for rank in (0, 1)]
+    assert states[0]['has_prototype'].all()
+    for key in states[0]:
+        assert torch.equal(states[0][key], states[1][key]), key
+    for rank in (0, 1):
+        message = (tmp_path / f'{rank}.txt').read_text()
+        assert 'ranks [1] disagree with rank 0' in message, message
