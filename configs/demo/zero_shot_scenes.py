@@ -2,7 +2,8 @@
 # shapes scenes against fixed prompts ('a photo of a {}.') with DualCoOp's
 # region aggregation, with no training on the multi-label task, so it is
 # evaluated without a checkpoint:
-#   python tools/analysis_tools/test_untrained.py configs/demo/zero_shot_scenes.py
+#   python tools/analysis_tools/test_untrained.py \
+#       configs/demo/zero_shot_scenes.py
 _base_ = './dualcoop_scenes.py'
 
 model = dict(

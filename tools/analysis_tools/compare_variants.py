@@ -26,8 +26,9 @@ Presets:
   config's head, with the full-label upper bound (dataset-dependent loss
   fields are computed from the training set);
 - ``trm_ablation``: TRM-ML and its ablations (text-global instead of
-  text-region matching, no distillation, no contrastive loss, no prototypes / pseudo-labels, logits distillation,
-  CoOp and DualCoOp text sides);
+  text-region matching, no distillation, no contrastive loss, no
+  prototypes / pseudo-labels, logits distillation, CoOp and DualCoOp text
+  sides);
 - ``sigrl_ablation``: SigRL without the label graph (GMC), without GMC and
   SVFR, with one stream only, without distillation.
 

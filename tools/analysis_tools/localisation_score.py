@@ -7,8 +7,10 @@ baseline, overall and by object size (see
 :mod:`mmpretrain_mlr.evaluation.localisation`):
 
     python tools/analysis_tools/localisation_score.py \
-        configs/demo/dualcoop_scenes.py work_dirs/demo/dualcoop_scenes/epoch_12.pth \
-        configs/demo/trm_ml_scenes.py work_dirs/demo/trm_ml_scenes/epoch_12.pth
+        configs/demo/dualcoop_scenes.py \
+        work_dirs/demo/dualcoop_scenes/epoch_12.pth \
+        configs/demo/trm_ml_scenes.py \
+        work_dirs/demo/trm_ml_scenes/epoch_12.pth
 
 The images are the config's test split (a ``ShapesScenes`` dataset, which
 keeps every object's mask). Prints a markdown table; ``--out`` writes it.

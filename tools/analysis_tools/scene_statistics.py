@@ -1,9 +1,13 @@
 """Print the realised statistics of a multi-label dataset next to COCO's and
 VOC's published ones.
 
-    python tools/analysis_tools/scene_statistics.py                # ShapesScenes, val, 2000 images
-    python tools/analysis_tools/scene_statistics.py --num-images 5000 --split train
-    python tools/analysis_tools/scene_statistics.py --config configs/trm_ml/voc07.py  # any dataset on disk
+    # ShapesScenes, val split, 2000 images
+    python tools/analysis_tools/scene_statistics.py
+    python tools/analysis_tools/scene_statistics.py --num-images 5000 \
+        --split train
+    # any dataset on disk
+    python tools/analysis_tools/scene_statistics.py \
+        --config configs/trm_ml/voc07.py --split train
 
 Label statistics (cardinality, prevalence per class, co-occurrence) come
 from the label matrix of any dataset; object statistics (objects per image,
