@@ -1,7 +1,8 @@
 # The scenes CLIP: a tiny open_clip model (ViT image tower, patch 16 at
 # 128 px: 64 patch tokens; 2-layer text transformer; 64-d joint space)
-# pretrained by this project on captioned shapes scenes (configs/demo/scenes_clip_pretrain.py):
-# the CLIP of the demos on `ShapesScenes`. Use it as
+# pretrained by this project on captioned shapes scenes
+# (configs/demo/scenes_clip_pretrain.py): the CLIP of the demos on
+# `ShapesScenes`. Use it as
 #   model = dict(clip=dict(_delete_=True, arch={{_base_.scenes_clip_arch}},
 #                          pretrained='shapes-scenes'),
 #                data_preprocessor={{_base_.scenes_clip_preprocessor}})
