@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 import mmpretrain_mlr  # noqa: F401
-from mmpretrain_mlr.models.layers.heatmaps import token_grid, tokens_to_heatmaps
+from mmpretrain_mlr.models.layers.heatmaps import (token_grid,
+                                                   tokens_to_heatmaps)
 from tests.models.conftest import RN_ARCH, VIT_ARCH
 
 NAMES = ['red circle', 'blue square', 'green triangle']
