@@ -192,11 +192,13 @@ def test_checker_accepts_what_exists(scratch):
 @pytest.mark.parametrize('text, expected', [
     ('[guide](docs/gide.md)', "link 'docs/gide.md'"),
     ('[guide](docs/guide.md#three-words)', 'no heading with anchor'),
-    ('![picture](docs/_static/missing.png)', "link 'docs/_static/missing.png'"),
+    ('![picture](docs/_static/missing.png)',
+     "link 'docs/_static/missing.png'"),
     ('Train with `configs/m/cocoo.py`.', "path 'configs/m/cocoo.py'"),
     ('`configs/m/{coco,nuswide}.py`', "path 'configs/m/nuswide.py'"),
     ('`configs/x/*.py`', "path 'configs/x/*.py' matches nothing"),
-    ('```\npython tools/trian.py CONFIG\n```', "command script 'tools/trian.py'"),
+    ('```\npython tools/trian.py CONFIG\n```',
+     "command script 'tools/trian.py'"),
     ('python -m mmpretrain_mlr.nothing', "module 'mmpretrain_mlr.nothing'"),
 ])
 def test_checker_reports_a_broken_name(scratch, text, expected):

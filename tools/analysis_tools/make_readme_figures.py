@@ -18,8 +18,9 @@ checkpoint), tests it, and draws:
 Usage::
 
     python tools/analysis_tools/make_readme_figures.py
-    python tools/analysis_tools/make_readme_figures.py --out-dir docs/_static \\
-        --work-dir work_dirs/readme_figures   # the defaults
+    # the defaults
+    python tools/analysis_tools/make_readme_figures.py \\
+        --out-dir docs/_static --work-dir work_dirs/readme_figures
 
 The PNGs are written with a reduced palette so that each stays in the tens
 of kB. A second call reuses the trained checkpoint; ``--retrain`` trains
@@ -186,9 +187,8 @@ def prediction_grid(checkpoint, out, cfg_options=None,
         ax.set_title(f'val scene {idx}; ground truth: ' + ', '.join(truth),
                      fontsize=9, loc='left')
     thr = getattr(inferencer.model.head, 'threshold', 0.5)
-    fig.suptitle(f'TRM-ML on the shapes demo: predicted labels (score >= '
-                 f'{thr:g}, the head\'s threshold) and each class\'s '
-                 'attention over the feature grid', fontsize=9)
+    fig.suptitle(f'TRM-ML, shapes demo: labels scoring >= {thr:g} and '
+                 'where each one attends', fontsize=9)
     fig.tight_layout()
     save_small_png(fig, out, colors=64)
     plt.close(fig)
@@ -249,18 +249,21 @@ def training_curves(scalars, out):
     for key, label, style in (
             ('pseudo_pos_precision', 'precision of pseudo-positives', 'o--'),
             ('pseudo_neg_precision', 'precision of pseudo-negatives', 's--')):
-        right.plot(epochs, [100 * r.get(key, np.nan) for r in pseudo],
+        values = np.array([r.get(key, np.nan) for r in pseudo], float)
+        if np.nanmax(np.append(values, 0)) <= 1:  # a fraction, not a %
+            values = 100 * values
+        right.plot(epochs, values,
                    style, color='tab:green' if 'pos' in key else 'tab:red',
-                   label=label)
+                   label=label, lw=2, zorder=3)
     left.set_xlabel('epoch')
     left.set_ylabel('unknown entries pseudo-labelled')
     right.set_ylabel('precision vs full labels (%)')
-    right.set_ylim(90, 100.5)
+    right.set_ylim(90, 101)
     handles = (left.get_legend_handles_labels()[0]
                + right.get_legend_handles_labels()[0])
     labels = (left.get_legend_handles_labels()[1]
               + right.get_legend_handles_labels()[1])
-    left.legend(handles, labels, fontsize=7, loc='lower right')
+    left.legend(handles, labels, fontsize=7, loc='center right')
     from matplotlib.ticker import MaxNLocator
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
