@@ -51,6 +51,9 @@ setup(
                       if osp.exists('README.md') else ''),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmpretrain_mlr', 'mmpretrain_mlr.*']),
+    # the weights this project ships for its own CLIPs (checked by SHA-256)
+    package_data={'mmpretrain_mlr': ['models/clip/weights/*.pth',
+                                     'models/clip/weights/*.json']},
     python_requires='>=3.8',
     install_requires=[
         # torch.serialization.add_safe_globals (weights-only checkpoints)

@@ -39,13 +39,18 @@ def clone(tmp_path_factory):
     return path
 
 
-def expected_files():
-    """Every committed config and tool (what the clone has), and the model
-    index, under .mim."""
-    names = subprocess.run(
-        ['git', 'ls-tree', '-r', '--name-only', 'HEAD', 'configs', 'tools'],
+def committed(*folders):
+    return subprocess.run(
+        ['git', 'ls-tree', '-r', '--name-only', 'HEAD', *folders],
         cwd=REPO, check=True, capture_output=True, text=True).stdout.split()
-    return {MIM + name for name in names} | {MIM + 'model-index.yml'}
+
+
+def expected_files():
+    """Every committed config and tool (what the clone has) and the model
+    index under .mim, and the shipped CLIP weights."""
+    names = committed('configs', 'tools')
+    return ({MIM + name for name in names} | {MIM + 'model-index.yml'}
+            | set(committed('mmpretrain_mlr/models/clip/weights')))
 
 
 def test_wheel_of_a_clean_clone_holds_configs_tools_and_index(
