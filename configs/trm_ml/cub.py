@@ -1,6 +1,6 @@
-# TRM-ML (Ma et al., ACM MM 2024) on CUB-200-2011 attributes (312) partial labels: CLIP
-# RN101 at 448, frozen towers, fixed prompts, AdamW 1e-3 for 20 epochs,
-# batch 32. p = 0.5 by default; e.g. p = 0.1:
+# TRM-ML (Ma et al., ACM MM 2024) on CUB-200-2011 attributes (312) partial
+# labels: CLIP RN101 at 448, frozen towers, fixed prompts, AdamW 1e-3 for
+# 20 epochs, batch 32. p = 0.5 by default; e.g. p = 0.1:
 #   python tools/train.py configs/trm_ml/cub.py \
 #       --cfg-options train_dataloader.dataset.label_protocol.p=0.1
 # Ablations, e.g. without prototypes / pseudo-labels:

@@ -1,5 +1,5 @@
-# TRM-ML (Ma et al., ACM MM 2024) on NUS-WIDE (81 concepts) partial labels: CLIP
-# RN101 at 448, frozen towers, fixed prompts, AdamW 1e-3 for 20 epochs,
+# TRM-ML (Ma et al., ACM MM 2024) on NUS-WIDE (81 concepts) partial labels:
+# CLIP RN101 at 448, frozen towers, fixed prompts, AdamW 1e-3 for 20 epochs,
 # batch 32. p = 0.5 by default; e.g. p = 0.1:
 #   python tools/train.py configs/trm_ml/nuswide.py \
 #       --cfg-options train_dataloader.dataset.label_protocol.p=0.1

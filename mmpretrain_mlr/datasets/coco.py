@@ -113,7 +113,8 @@ class COCOMultiLabel(BaseMultiLabelDataset):
                  metainfo: Optional[dict] = None,
                  **kwargs):
         check_choice('COCOMultiLabel', 'split', split, COCO_SPLITS)
-        check_choice('COCOMultiLabel', 'image_order', image_order, COCO_IMAGE_ORDERS)
+        check_choice('COCOMultiLabel', 'image_order', image_order,
+                     COCO_IMAGE_ORDERS)
         self.split = split
         self.keep_empty_images = keep_empty_images
         self.image_order = image_order

@@ -1,4 +1,5 @@
-"""NUS-WIDE: the 81 human-labelled concepts and the 925 / 81 zero-shot split."""
+"""NUS-WIDE: the 81 human-labelled concepts and the 925 / 81 zero-shot
+split."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -7,7 +8,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 
 from .multilabel_dataset import BaseMultiLabelDataset
-from ..utils.text_files import parse_int_row, read_lines, read_text, resolve_path
+from ..utils.text_files import (parse_int_row, read_lines, read_text,
+                                resolve_path)
 from ..utils.vocabulary import read_name_list, select_columns
 from ..utils.checks import check_choice
 
@@ -229,7 +231,8 @@ class NUSWIDEZeroShot(NUSWIDEMultiLabel):
     0/1 values per image (tabs or spaces), either per split
     (``Train_Tags1k.dat`` / ``Test_Tags1k.dat``, rows aligned with
     ``{Train,Test}Imagelist.txt``, as public zero-shot preprocessing
-    scripts read them; the default) or for all images (``AllTags1k.txt``, rows aligned with
+    scripts read them; the default) or for all images (``AllTags1k.txt``,
+    rows aligned with
     ``ImageList/Imagelist.txt``, as LESA reads them: give
     ``tag_image_list_file``). MKT's ``Concepts925.txt`` (one tag per line)
     can be given as ``seen_tags_file``; its tags must be in the tag list.
@@ -276,7 +279,8 @@ class NUSWIDEZeroShot(NUSWIDEMultiLabel):
                  tag_image_list_file: Optional[str] = None,
                  seen_tags_file: Optional[str] = None,
                  **kwargs):
-        check_choice('NUSWIDEZeroShot', 'vocabulary', vocabulary, NUS_WIDE_VOCABULARIES)
+        check_choice('NUSWIDEZeroShot', 'vocabulary', vocabulary,
+                     NUS_WIDE_VOCABULARIES)
         self.vocabulary = vocabulary
         self.tag_list_file = tag_list_file
         self.tag_labels_file = tag_labels_file

@@ -108,8 +108,10 @@ class VOCMultiLabel(BaseMultiLabelDataset):
             raise ValueError('VOCMultiLabel: `split` must be the name of a '
                              "list in ImageSets/Main such as 'trainval', got "
                              f'{split!r}')
-        check_choice('VOCMultiLabel', 'label_source', label_source, VOC_LABEL_SOURCES)
-        check_choice('VOCMultiLabel', 'difficult', difficult, VOC_DIFFICULT_RULES)
+        check_choice('VOCMultiLabel', 'label_source', label_source,
+                     VOC_LABEL_SOURCES)
+        check_choice('VOCMultiLabel', 'difficult', difficult,
+                     VOC_DIFFICULT_RULES)
         self.split = split
         self.label_source = label_source
         self.difficult = difficult

@@ -173,4 +173,4 @@ def test_missing_images_unchecked_or_skipped(root):
     assert ds.get_data_info(0)['img_path'].endswith('missing.jpg')
     ds = build(root, ann, classes=CLASSES, missing_images='skip')
     assert len(ds) == 1
-    assert ds.get_data_info(0)['img_id'] == 'a/1.jpg' 
+    assert ds.get_data_info(0)['img_id'] == 'a/1.jpg'

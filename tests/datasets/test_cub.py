@@ -81,7 +81,8 @@ def test_errors(root, tmp_path):
         build(tmp_path / 'absent')
     with pytest.raises(ValueError, match='`split` must be one of'):
         build(root, split='val')
-    with pytest.raises(ValueError, match=r"\['red wing color'\] \(1 in all\) are not in"):
+    with pytest.raises(ValueError,
+                       match=r"\['red wing color'\] \(1 in all\) are not in"):
         build(root, classes=['red wing color'])
     labels = root / 'attributes' / 'image_attribute_labels.txt'
     good = labels.read_text().splitlines()

@@ -117,7 +117,8 @@ def test_zero_shot_seen_tags_file(root):
     assert ds.CLASSES == ('water', 'beach')
     np.testing.assert_array_equal(ds.full_labels, TRAIN_SEEN[:, [3, 0]])
     (root / 'Concepts925.txt').write_text('water\nboat\n')
-    with pytest.raises(ValueError, match=r"\['boat'\] \(1 in all\) are not in"):
+    with pytest.raises(ValueError,
+                       match=r"\['boat'\] \(1 in all\) are not in"):
         build(root, 'NUSWIDEZeroShot', seen_tags_file='Concepts925.txt')
     (root / 'Concepts925.txt').write_text('water\nsky\n')
     with pytest.raises(ValueError, match=r"holds concepts \['sky'\]"):
@@ -131,7 +132,8 @@ def test_errors(root, tmp_path):
         build(root, split='val')
     with pytest.raises(ValueError, match="`vocabulary` must be one of"):
         build(root, 'NUSWIDEZeroShot', vocabulary='both')
-    with pytest.raises(ValueError, match=r"\['boat'\] \(1 in all\) are not in the "
+    with pytest.raises(ValueError,
+                       match=r"\['boat'\] \(1 in all\) are not in the "
                        'vocabulary'):
         build(root, classes=['ocean', 'boat'])
     labels = root / 'Groundtruth/TrainTestLabels/Labels_sky_Train.txt'

@@ -11,7 +11,8 @@ on random labels) on random patch features P [B, N, D] and global features
 Peak: the CUDA allocator's peak minus what was allocated before the step
 (``--device cuda``), or on the CPU the growth of the process's peak
 resident set during the step (with glibc's mmap threshold fixed at 64 KiB,
-``MALLOC_MMAP_THRESHOLD_``, so that freed blocks leave the resident set). An unchunked step whose [B, N, C, D]
+``MALLOC_MMAP_THRESHOLD_``, so that freed blocks leave the resident set).
+An unchunked step whose [B, N, C, D]
 activations would not fit (``--max-gb``) is not run: its peak is
 extrapolated linearly in C from two unchunked sizes that fit
 (``--fit-classes``), and the table says so. ``--check`` also compares the
@@ -175,7 +176,8 @@ def main():
     if args.check:
         result['max_abs_diff'] = check_equal(args)
         print('chunked vs unchunked, scores and input gradients at C = '
-              f'{min(args.classes)}: max |diff| = {result["max_abs_diff"]:.2e}')
+              f'{min(args.classes)}: max |diff| = '
+              f'{result["max_abs_diff"]:.2e}')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(result, f, indent=2)

@@ -34,7 +34,8 @@ class BlockwiseEncoder(BaseModule):
     """Base of the image encoders that can train only their last blocks.
 
     A subclass names, relative to itself, its ``tower`` (a class attribute:
-    the module holding the pretrained network), its ``blocks`` in forward order (ViT residual
+    the module holding the pretrained network), its ``blocks`` in forward
+    order (ViT residual
     blocks, ResNet stages) and its ``tail`` (what follows the blocks: a
     ViT's final norm and projection, a ResNet's attention pool, a new
     projection). Everything else in the tower is the stem.

@@ -109,7 +109,8 @@ def build_open_clip(model_name: str = 'RN50',
         if pretrained is not None:
             if not osp.isfile(pretrained):
                 raise ValueError(
-                    f'clip.pretrained={pretrained!r}: with an explicit `arch`, '
+                    f'clip.pretrained={pretrained!r}: with an explicit '
+                    '`arch`, '
                     'pretrained must be a local checkpoint file')
             open_clip.load_checkpoint(model, pretrained)
         context_length = arch.get('text_cfg', {}).get('context_length', 77)
@@ -129,7 +130,8 @@ def build_open_clip(model_name: str = 'RN50',
         if model_name not in open_clip.list_models():
             raise KeyError(
                 f'clip.model_name={model_name!r} is not an open_clip '
-                f'architecture; known names include {open_clip.list_models()[:8]}'
+                'architecture; known names include '
+                f'{open_clip.list_models()[:8]}'
                 ' ... (see open_clip.list_models())')
         model = open_clip.create_model(
             model_name, pretrained=pretrained, force_quick_gelu=quick_gelu,

@@ -1,6 +1,5 @@
 """Assume-negative losses (AN, AN-LS, WAN) of Cole et al. (CVPR 2021)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 

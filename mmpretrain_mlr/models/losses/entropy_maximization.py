@@ -1,6 +1,5 @@
 """Entropy-maximisation loss (EM) of Zhou et al. (ECCV 2022)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 

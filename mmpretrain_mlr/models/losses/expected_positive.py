@@ -1,6 +1,5 @@
 """Expected positive regularisation (EPR) of Cole et al. (CVPR 2021)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 

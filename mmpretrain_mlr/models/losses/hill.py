@@ -1,6 +1,5 @@
 """Hill loss of Zhang et al. (2021)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
@@ -10,8 +9,8 @@ from .base_loss import ObservedLabelLoss
 @MODELS.register_module()
 class HillLoss(ObservedLabelLoss):
     """Hill loss (Zhang, Cheng, Huang, Xu, Wang and Wang, "Simple and Robust
-    Loss Design for Multi-Label Learning with Missing Labels", arXiv 2112.07368,
-    2021).
+    Loss Design for Multi-Label Learning with Missing Labels", arXiv
+    2112.07368, 2021).
 
     With p = sigmoid(logit):
 

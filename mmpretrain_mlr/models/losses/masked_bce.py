@@ -1,6 +1,5 @@
 """Binary cross-entropy restricted to the known entries of the label matrix."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 

@@ -1,6 +1,5 @@
 """Partial binary cross-entropy of Durand et al. (CVPR 2019)."""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 

@@ -91,7 +91,8 @@ def test_vocabulary_from_file_or_dataset_type(tmp_path):
     assert model.class_names == list(
         mmpretrain_mlr.datasets.SHAPES_CLASSES)
     assert model.test_class_names == ['yellow star', 'red circle']
-    with pytest.raises(FileNotFoundError, match="class_names file '.*nothing.txt' does not"):
+    with pytest.raises(FileNotFoundError,
+                       match="class_names file '.*nothing.txt' does not"):
         build(class_names=str(tmp_path / 'nothing.txt'))
 
 

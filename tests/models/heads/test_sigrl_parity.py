@@ -8,7 +8,6 @@ Tolerances are on raw scores in [-1, 1] (no sigmoid anywhere), so an error
 of 1e-3 in any score fails."""
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
