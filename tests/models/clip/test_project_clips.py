@@ -138,3 +138,26 @@ def test_names_resolve_to_their_recipes():
     assert 'datasets/scene_render.py' in scenes.recipe_sources
     with pytest.raises(KeyError, match='not a CLIP of this project'):
         shapes_clip.recipe_path('shapes-3d')
+
+
+@pytest.mark.parametrize('name', ['shapes', 'shapes-scenes'])
+def test_the_key_covers_every_source_and_the_training_data(name, tmp_path,
+                                                           monkeypatch):
+    recipe = shapes_clip.load_recipe(shapes_clip.recipe_path(name))
+    key = shapes_clip.recipe_key(recipe)
+    data = shapes_clip.load_recipe(shapes_clip.recipe_path(name),
+                                   {'train_dataloader.dataset.seed': 7})
+    assert shapes_clip.recipe_key(data) != key
+    sources = recipe.get('recipe_sources', shapes_clip.RECIPE_SOURCES)
+    root = tmp_path / 'package'
+    for source in sources:  # a copy of the package's sources
+        (root / source).parent.mkdir(parents=True, exist_ok=True)
+        with open(osp.join(shapes_clip.PACKAGE_ROOT, source), 'rb') as f:
+            (root / source).write_bytes(f.read())
+    monkeypatch.setattr(shapes_clip, 'PACKAGE_ROOT', str(root))
+    assert shapes_clip.recipe_key(recipe) == key
+    for source in sources:  # one edited byte in any source changes the key
+        content = (root / source).read_bytes()
+        (root / source).write_bytes(content + b' ')
+        assert shapes_clip.recipe_key(recipe) != key, source
+        (root / source).write_bytes(content)
