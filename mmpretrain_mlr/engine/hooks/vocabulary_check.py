@@ -110,7 +110,11 @@ class VocabularyCheckHook(Hook):
                     classes, names, f"the {split} set's metainfo['classes']",
                     f'model.test_vocabularies[{name!r}]')
 
+    #: set once before_train has checked the validation set too
+    checked_for_training = False
+
     def before_train(self, runner) -> None:
+        self.checked_for_training = True
         self._check(runner, runner.train_dataloader, 'class_names',
                     'training')
         if runner.val_loop is not None:
@@ -120,8 +124,7 @@ class VocabularyCheckHook(Hook):
                                            'validation')
 
     def before_val(self, runner) -> None:
-        if getattr(runner, '_train_loop', None) is not None and not \
-                isinstance(runner._train_loop, dict):
+        if self.checked_for_training:
             return  # checked before training
         self._check(runner, runner.val_loop.dataloader, 'test_class_names',
                     'validation')
