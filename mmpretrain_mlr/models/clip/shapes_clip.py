@@ -18,8 +18,8 @@ rebuilt.
 
 Run as ``python -m mmpretrain_mlr.models.clip.shapes_clip [NAME]`` it
 builds (or finds) the file and prints its path; ``--rebuild`` builds from
-the recipe even where weights are shipped; ``--ship FILE`` writes a built
-state dict as the package's shipped weights of NAME.
+the recipe even where weights are shipped
+(``tools/model_converters/ship_project_clip.py`` ships a build).
 """
 import argparse
 import contextlib
@@ -332,17 +332,8 @@ def main(argv=None):
     parser.add_argument('--rebuild', action='store_true',
                         help='build from the recipe even where weights '
                         'are shipped')
-    parser.add_argument('--ship', metavar='FILE',
-                        help='write this built state dict as the shipped '
-                        'weights of NAME')
     args = parser.parse_args(argv)
-    if args.ship:
-        from .shipped_weights import pack_shipped
-        print(pack_shipped(args.ship, osp.join(SHIPPED_DIR, f'{args.name}'
-                                               '.pth'),
-                           recipe_key(load_recipe(recipe_path(args.name)))))
-    else:
-        print(project_clip_file(args.name, rebuild=args.rebuild))
+    print(project_clip_file(args.name, rebuild=args.rebuild))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Weights this project ships for its own CLIPs: small, checked, exact.
 
-A shipped file holds an open_clip state dict in float16 with only the rows
+``tools/model_converters/ship_project_clip.py`` writes them. A shipped file
+holds an open_clip state dict in float16 with only the rows
 of the token embedding that the project's captions and prompts use (the
 others are zero: a tiny CLIP knows no other word). Beside it,
 ``<name>.json`` records its SHA-256 and the key of the recipe that built
@@ -9,7 +10,6 @@ float32 open_clip state dict; every machine then runs on the same bits.
 """
 import json
 import os.path as osp
-from typing import Iterable, List
 
 import torch
 from mmengine.logging import print_log
@@ -17,61 +17,6 @@ from mmengine.logging import print_log
 from ...utils.atomic_file import write_atomically
 
 TOKEN_EMBEDDING = 'token_embedding.weight'
-
-
-def project_corpus() -> List[str]:
-    """Every caption word and prompt of the project's CLIPs: class and
-    distractor names (singular and plural), count words, caption templates
-    and the demos' prompt templates."""
-    from ...datasets.scene_world import (DISTRACTOR_COLOURS_BGR,
-                                         DISTRACTOR_SHAPE, SCENE_COLOURS_BGR,
-                                         SCENE_SHAPES)
-    from ...datasets.shapes_captions import CAPTION_TEMPLATES, COUNT_WORDS
-    colours = list(SCENE_COLOURS_BGR) + list(DISTRACTOR_COLOURS_BGR)
-    shapes = list(SCENE_SHAPES) + [DISTRACTOR_SHAPE]
-    names = [f'{c} {s}' for c in colours for s in shapes]
-    texts = names + [n + 's' for n in names] + list(COUNT_WORDS)
-    texts += [t.format('a red circle, two blue stars and a white bar')
-              for t in CAPTION_TEMPLATES]
-    texts += ['a photo of a {}.', 'There is a {} in the scene.', 'X X X']
-    return texts
-
-
-def used_token_ids(texts: Iterable[str]) -> torch.Tensor:
-    """Sorted ids of every token of ``texts`` (start and end included)."""
-    import open_clip
-    tokens = open_clip.SimpleTokenizer()(list(texts))  # [T, 77]
-    return torch.unique(tokens[tokens > 0])
-
-
-def pack_shipped(state_file: str, out_file: str, recipe_key: str) -> str:
-    """Write a built open_clip state dict as shipped weights.
-
-    Args:
-        state_file (str): The build's open_clip state dict.
-        out_file (str): ``<SHIPPED_DIR>/<name>.pth``; the record goes to
-            ``<name>.json``.
-        recipe_key (str): Key of the recipe that built ``state_file``.
-
-    Returns:
-        str: The SHA-256 of the written file.
-    """
-    from .shapes_clip import file_sha256
-    state = torch.load(state_file, map_location='cpu', weights_only=True)
-    ids = used_token_ids(project_corpus())
-    packed = {k: v.half() if v.is_floating_point() else v
-              for k, v in state.items() if k != TOKEN_EMBEDDING}
-    embedding = state[TOKEN_EMBEDDING]  # [V, D]
-    packed[TOKEN_EMBEDDING + '.rows'] = ids
-    packed[TOKEN_EMBEDDING + '.values'] = embedding[ids].half()
-    packed[TOKEN_EMBEDDING + '.shape'] = torch.tensor(embedding.shape)
-    write_atomically(out_file, lambda f: torch.save(packed, f))
-    digest = file_sha256(out_file)
-    record = dict(sha256=digest, recipe_key=recipe_key,
-                  rows_kept=int(len(ids)), dtype='float16')
-    write_atomically(out_file[:-len('.pth')] + '.json',
-                     lambda f: f.write(json.dumps(record, indent=1).encode()))
-    return digest
 
 
 def unpack_shipped(shipped: str, cache_folder: str,

@@ -4,6 +4,7 @@ named."""
 import json
 import os
 import os.path as osp
+import sys
 
 import open_clip
 import pytest
@@ -11,10 +12,13 @@ import torch
 
 from mmpretrain_mlr.models.clip import shapes_clip
 from mmpretrain_mlr.models.clip.shipped_weights import (TOKEN_EMBEDDING,
-                                                        pack_shipped,
-                                                        project_corpus,
-                                                        unpack_shipped,
-                                                        used_token_ids)
+                                                        unpack_shipped)
+
+# the maintainers' tool that writes shipped weights
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.dirname(
+    osp.dirname(osp.abspath(__file__))))), 'tools', 'model_converters'))
+from ship_project_clip import (pack_shipped, project_corpus,  # noqa: E402
+                               used_token_ids)
 
 TINY_ARCH = dict(embed_dim=16,
                  vision_cfg=dict(layers=1, width=32, patch_size=16,
@@ -75,12 +79,12 @@ def test_shipped_weights_round_trip(tiny_state, tmp_path):
     assert unpack_shipped(shipped, str(tmp_path / 'cache'), 'k1') == path
 
 
-def test_damaged_or_outdated_shipped_weights(tiny_state, tmp_path, capsys):
+def test_damaged_or_outdated_shipped_weights(tiny_state, tmp_path, capfd):
     built, _ = tiny_state
     shipped = str(tmp_path / 'tiny.pth')
     pack_shipped(built, shipped, recipe_key='k1')
     unpack_shipped(shipped, str(tmp_path / 'cache'), recipe_key='k2')
-    assert 'built by an earlier recipe' in capsys.readouterr().out
+    assert 'built by an earlier recipe' in capfd.readouterr().out
     with open(shipped, 'r+b') as f:
         f.seek(osp.getsize(shipped) // 2)
         f.write(b'\x00' * 64)
