@@ -1,2 +1,2 @@
 from . import (classifiers, clip, heads, layers, losses,  # noqa: F401
-               pretrainers, prompts)
+               pretrainers, prompts, utils)

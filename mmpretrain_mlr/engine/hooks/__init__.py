@@ -14,3 +14,4 @@ from .rank_progress import RankProgressHook  # noqa: F401
 from .epoch_summary import EpochSummaryHook  # noqa: F401
 from .label_protocol_summary import LabelProtocolSummaryHook  # noqa: F401
 from .frozen_weights import FrozenWeightsHook  # noqa: F401
+from .feature_cache import FeatureCacheHook  # noqa: F401

@@ -10,6 +10,7 @@ from mmpretrain.models.classifiers import BaseClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...feature_cache.reader import CachedFeatures
 from ...utils.frozen_weights import frozen_state_keys
 from ...utils.vocabulary import resolve_class_names
 from ..build import build_with_context
@@ -96,7 +97,9 @@ class CLIPPromptClassifier(BaseClassifier):
             features are computed once for all vocabularies. Defaults to
             None.
         data_preprocessor (dict, optional): defaults to
-            ``ClsDataPreprocessor``.
+            ``CacheAwareDataPreprocessor`` (mmpretrain's
+            ``ClsDataPreprocessor``, also passing batches read from a
+            feature cache).
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -114,7 +117,7 @@ class CLIPPromptClassifier(BaseClassifier):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = dict(data_preprocessor or {})
-        data_preprocessor.setdefault('type', 'mmpretrain.ClsDataPreprocessor')
+        data_preprocessor.setdefault('type', 'CacheAwareDataPreprocessor')
         super().__init__(init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
         self.class_names = resolve_class_names(class_names, 'class_names')
@@ -235,19 +238,29 @@ class CLIPPromptClassifier(BaseClassifier):
             self.teacher_image_encoder.eval()
         return self
 
-    def extract_feat(self, inputs: torch.Tensor,
+    def extract_feat(self, inputs: Union[torch.Tensor, CachedFeatures],
                      class_names: Optional[Sequence[str]] = None,
                      with_teacher: bool = False) -> ClassifierFeatures:
         """Image features, normalised class embeddings [S, C, D] for
         ``class_names`` (default: the training vocabulary) and, with
-        ``with_teacher`` and a teacher, the teacher's image features."""
+        ``with_teacher`` and a teacher, the teacher's image features.
+
+        ``inputs`` are images [B, 3, H, W] or, read from a feature cache,
+        the frozen part's output (:class:`CachedFeatures`), from which the
+        encoders run only their later part."""
         text_feats = self.text_features(class_names or self.class_names)
         teacher = None
         if with_teacher and self.teacher_image_encoder is not None:
             with torch.no_grad():
-                teacher = self.teacher_image_encoder(inputs)
-        return ClassifierFeatures(self.image_encoder(inputs), text_feats,
-                                  teacher)
+                teacher = self._encode(self.teacher_image_encoder, inputs)
+        return ClassifierFeatures(self._encode(self.image_encoder, inputs),
+                                  text_feats, teacher)
+
+    @staticmethod
+    def _encode(encoder, inputs: Union[torch.Tensor, CachedFeatures]):
+        if isinstance(inputs, CachedFeatures):
+            return encoder.forward_from(inputs.tensor, inputs.depth)
+        return encoder(inputs)
 
     def get_layer_depth(self, param_name: str,
                         prefix: str = '') -> Tuple[int, int]:

@@ -1,5 +1,6 @@
 """Image encoders seen as stem -> blocks -> tail, for partial fine-tuning
 (only the last k blocks train) and layer-wise learning-rate decay."""
+import itertools
 from typing import List, Optional, Tuple
 
 import torch
@@ -57,6 +58,9 @@ class BlockwiseEncoder(BaseModule):
 
     #: name of the submodule holding the pretrained network
     tower = 'visual'
+    #: whether ``frozen=True`` freezes the tail too (a CLIP tower's
+    #: projection) or leaves it to train (a new projection)
+    tail_frozen_with_tower = True
 
     def layer_groups(self) -> Tuple[List[str], List[str]]:
         """``(blocks, tail)`` as module or parameter names."""
@@ -100,6 +104,55 @@ class BlockwiseEncoder(BaseModule):
             if name.startswith(tower_name + '.') and not any(
                     name == k or name.startswith(k + '.') for k in keep):
                 param.requires_grad_(False)
+
+    def forward_to(self, images: torch.Tensor,
+                   depth: Optional[int] = None) -> torch.Tensor:
+        """The stem and the first ``depth`` blocks (all of the tower, tail
+        included, for None), as one tensor."""
+        raise NotImplementedError
+
+    def forward_from(self, x: torch.Tensor, depth: Optional[int] = None):
+        """The rest of the encoder after :meth:`forward_to`: the image
+        features."""
+        raise NotImplementedError
+
+    def frozen_depth(self) -> Optional[int]:
+        """The ``depth`` of :meth:`forward_to` that covers exactly the
+        frozen part: what a feature cache can store once and reuse.
+
+        Returns:
+            int | None: the number of frozen blocks, or None when the
+            whole encoder, tail included, is frozen.
+
+        Raises:
+            ValueError: if nothing before a trained part is frozen.
+        """
+        blocks, _ = self.layer_groups()
+        if self.trainable_blocks is not None:
+            return len(blocks) - self.trainable_blocks
+        if not self.frozen:
+            raise ValueError(
+                f'{type(self).__name__} trains all of its tower '
+                '(frozen=False, no trainable_blocks): no frozen part to '
+                'cache')
+        return None if self.tail_frozen_with_tower else len(blocks)
+
+    def modules_after(self, depth: Optional[int]) -> List[str]:
+        """Names of the modules :meth:`forward_from` runs after
+        :meth:`forward_to` stopped at ``depth``."""
+        if depth is None:
+            return []
+        blocks, tail = self.layer_groups()
+        return blocks[depth:] + tail
+
+    def frozen_part_state(self, depth: Optional[int]) -> List[tuple]:
+        """``(name, tensor)`` of every parameter and buffer that
+        :meth:`forward_to` reads at ``depth``: what a cache of its output
+        depends on."""
+        later = self.modules_after(depth)
+        return [(name, tensor) for name, tensor in itertools.chain(
+            self.named_parameters(), self.named_buffers())
+            if not any(name == m or name.startswith(m + '.') for m in later)]
 
     def set_channels_last(self, enabled: bool) -> None:
         """Store the tower's 4-D weights channels-last and hand it

@@ -28,3 +28,15 @@ class ClassifierFeatures(NamedTuple):
     image: ImageFeatures
     text: torch.Tensor
     teacher: Optional[ImageFeatures] = None
+
+
+def pack_features(feats: ImageFeatures) -> torch.Tensor:
+    """One tensor [B, 1 + N, D] from global [B, D] and dense [B, N, D]
+    features (global first): how a feature cache stores a frozen tower's
+    output."""
+    return torch.cat([feats.global_feat[:, None], feats.dense_feat], dim=1)
+
+
+def unpack_features(packed: torch.Tensor) -> ImageFeatures:
+    """The inverse of :func:`pack_features`."""
+    return ImageFeatures(packed[:, 0], packed[:, 1:])

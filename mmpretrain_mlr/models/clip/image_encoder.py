@@ -6,10 +6,11 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.utils import resize_pos_embed
 from mmpretrain.registry import MODELS
+from torch.utils.checkpoint import checkpoint
 
 from .blockwise_encoder import BlockwiseEncoder
 from .factory import build_open_clip
-from .features import ImageFeatures
+from .features import ImageFeatures, pack_features, unpack_features
 
 
 @MODELS.register_module()
@@ -113,15 +114,55 @@ class CLIPImageEncoder(BlockwiseEncoder):
             ImageFeatures: global [B, D] and dense [B, N, D] features (not
             L2-normalised).
         """
-        if self.kind == 'ModifiedResNet':
-            return self._forward_resnet(images)
-        return self._forward_vit(images)
+        return self.forward_from(self.forward_to(images))
 
-    def _forward_resnet(self, images: torch.Tensor) -> ImageFeatures:
+    def forward_to(self, images: torch.Tensor,
+                   depth: Optional[int] = None) -> torch.Tensor:
+        """The stem and the first ``depth`` blocks: what a feature cache
+        stores for a tower whose later blocks train.
+
+        Args:
+            images (Tensor): [B, 3, H, W], normalised.
+            depth (int, optional): number of blocks to run; None runs the
+                whole tower, tail included. Defaults to None.
+
+        Returns:
+            Tensor: ViT tokens [B, 1 + N, W] or a ResNet feature map
+            [B, C, h, w] after ``depth`` blocks; for ``depth=None`` the
+            features packed as [B, 1 + N, D] (global first, then dense:
+            :func:`pack_features`).
+        """
+        if self.kind == 'ModifiedResNet':
+            v = self.visual
+            x = v.stem(images)
+            for stage in self._resnet_stages()[:depth]:
+                x = stage(x)
+            return x if depth is not None else pack_features(
+                self._resnet_tail(x))
+        x = self._run_vit_blocks(self._vit_tokens(images), 0, depth)
+        return x if depth is not None else pack_features(self._vit_tail(x))
+
+    def forward_from(self, x: torch.Tensor,
+                     depth: Optional[int] = None) -> ImageFeatures:
+        """The rest of the tower after :meth:`forward_to` with the same
+        ``depth``: ``forward_from(forward_to(images, d), d)`` equals
+        ``forward(images)`` for every ``d``."""
+        if depth is None:
+            return unpack_features(x)
+        if self.kind == 'ModifiedResNet':
+            for stage in self._resnet_stages()[depth:]:
+                x = stage(x)
+            return self._resnet_tail(x)
+        return self._vit_tail(self._run_vit_blocks(x, depth, None))
+
+    def _resnet_stages(self) -> List[torch.nn.Module]:
         v = self.visual
-        x = v.stem(images)
-        x = v.layer4(v.layer3(v.layer2(v.layer1(x))))  # [B, C, h, w]
-        pool = v.attnpool
+        return [v.layer1, v.layer2, v.layer3, v.layer4]
+
+    def _resnet_tail(self, x: torch.Tensor) -> ImageFeatures:
+        """The attention pool over the last feature map [B, C, h, w], and
+        its value and output projections on every token."""
+        pool = self.visual.attnpool
         b, c, h, w = x.shape
         tokens = x.flatten(2).transpose(1, 2)  # [B, h*w, C]
         tokens = torch.cat([tokens.mean(dim=1, keepdim=True), tokens], dim=1)
@@ -163,7 +204,9 @@ class CLIPImageEncoder(BlockwiseEncoder):
         # [B, heads, 1, C / heads] -> [B, C], heads side by side
         return pool.c_proj(out.reshape(b, width))
 
-    def _forward_vit(self, images: torch.Tensor) -> ImageFeatures:
+    def _vit_tokens(self, images: torch.Tensor) -> torch.Tensor:
+        """Patch embedding, class token, positional embedding and
+        ``ln_pre``: [B, 3, H, W] -> [B, 1 + gh*gw, W]."""
         v = self.visual
         x = v.conv1(images)  # [B, W, gh, gw]
         grid = x.shape[-2:]
@@ -173,9 +216,31 @@ class CLIPImageEncoder(BlockwiseEncoder):
         x = x + resize_pos_embed(v.positional_embedding[None],
                                  tuple(v.grid_size),
                                  tuple(grid)).to(x.dtype)  # [1, L, W]
-        x = v.ln_pre(v.patch_dropout(x))
-        x = v.transformer(x)  # takes [B, L, W] whatever its layout
+        return v.ln_pre(v.patch_dropout(x))
+
+    def _run_vit_blocks(self, x: torch.Tensor, start: int,
+                        stop: Optional[int]) -> torch.Tensor:
+        """Residual blocks ``start:stop`` on tokens [B, L, W] (as the
+        tower's transformer runs them: its layout, its gradient
+        checkpointing)."""
+        transformer = self.visual.transformer
+        batch_first = getattr(transformer, 'batch_first', True)
+        if not batch_first:
+            x = x.transpose(0, 1).contiguous()  # [L, B, W]
+        for block in transformer.resblocks[start:stop]:
+            if getattr(transformer, 'grad_checkpointing', False):
+                x = checkpoint(block, x, None, None, None,
+                               use_reentrant=False)
+            else:
+                x = block(x)
+        return x if batch_first else x.transpose(0, 1)
+
+    def _vit_tail(self, x: torch.Tensor) -> ImageFeatures:
+        """``ln_post`` and the projection on every token [B, 1 + N, W]:
+        class token -> global [B, D], patches -> dense [B, N, D]."""
+        v = self.visual
         x = v.ln_post(x)
         if v.proj is not None:
             x = x @ v.proj  # [B, 1 + N, D]
         return ImageFeatures(x[:, 0], x[:, 1:])
+

@@ -53,6 +53,8 @@ class ProjectedBackbone(BlockwiseEncoder):
         self.set_channels_last(channels_last)
 
     tower = 'backbone'
+    #: the projection trains even when the backbone is frozen
+    tail_frozen_with_tower = False
 
     def layer_groups(self) -> Tuple[List[str], List[str]]:
         backbone = self.backbone
@@ -75,7 +77,29 @@ class ProjectedBackbone(BlockwiseEncoder):
 
     def forward(self, images: torch.Tensor) -> ImageFeatures:
         """[B, 3, H, W] -> global [B, D], dense [B, h*w, D]."""
-        feat = self.backbone(images)[-1]  # [B, C, h, w]
+        return self.forward_from(self.forward_to(images))
+
+    def forward_to(self, images: torch.Tensor,
+                   depth: Optional[int] = None) -> torch.Tensor:
+        """The backbone's last feature map [B, C, h, w]: what a feature
+        cache stores when the backbone is frozen. The backbone runs as
+        one module, so ``depth`` must be None or all of its blocks."""
+        blocks, _ = self.layer_groups()
+        if depth not in (None, len(blocks)):
+            raise NotImplementedError(
+                f'ProjectedBackbone runs {type(self.backbone).__name__} as '
+                f'one module: it cannot stop after {depth} of its '
+                f'{len(blocks)} blocks (a feature cache needs the backbone '
+                'frozen, or trainable_blocks unset)')
+        return self.backbone(images)[-1]
+
+    def modules_after(self, depth: Optional[int]) -> List[str]:
+        return ['proj']
+
+    def forward_from(self, feat: torch.Tensor,
+                     depth: Optional[int] = None) -> ImageFeatures:
+        """The projection of a feature map [B, C, h, w] from
+        :meth:`forward_to`."""
         tokens = feat.flatten(2).transpose(1, 2)  # [B, h*w, C]
         return ImageFeatures(
             self.proj(tokens.mean(dim=1)), self.proj(tokens))
