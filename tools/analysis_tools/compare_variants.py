@@ -206,17 +206,42 @@ def child_config(config: str, options: dict) -> Config:
     return cfg
 
 
+def with_feature_cache(cfg: Config, feature_cache: Optional[dict]) -> Config:
+    """``cfg`` reading its frozen image features from a cache
+    (``FeatureCacheHook`` with the arguments ``feature_cache``) shared by
+    every variant: runs with the same tower and data fill it once."""
+    if feature_cache:
+        hooks = [h for h in cfg.get('custom_hooks', [])
+                 if h.get('type') != 'FeatureCacheHook']
+        cfg.custom_hooks = hooks + [dict(type='FeatureCacheHook',
+                                         **feature_cache)]
+    return cfg
+
+
+#: runs start from a server that imported the package once (None: fresh
+#: interpreters, ``--fresh-processes``)
+LAUNCHER = {'preloaded': None}
+
+
 def run(args: List[str], log_file: str) -> str:
     """Run a repository tool; return its output, raising on failure."""
-    with open(log_file, 'w') as log:
-        proc = subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        log.write(proc.stdout)
-    if proc.returncode:
-        raise RuntimeError(f'{" ".join(args)} failed (exit '
-                           f'{proc.returncode}); see {log_file}')
-    return proc.stdout
+    launcher = LAUNCHER['preloaded']
+    if launcher is not None:
+        code = launcher.run(osp.join(REPO_ROOT, args[0]), args[1:],
+                            log_file, cwd=REPO_ROOT)
+        with open(log_file) as log:
+            output = log.read()
+    else:
+        with open(log_file, 'w') as log:
+            proc = subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            log.write(proc.stdout)
+        code, output = proc.returncode, proc.stdout
+    if code:
+        raise RuntimeError(f'{" ".join(args)} failed (exit {code}); see '
+                           f'{log_file}')
+    return output
 
 
 def read_scalars(work_dir: str) -> List[dict]:
@@ -326,11 +351,13 @@ def run_seeds(name: str, cfg_for, work_dir: str, metric: Optional[str],
 
 def compare(config: str, variants: Dict[str, dict], work_dir: str,
             ratios: Optional[List[float]], metric: Optional[str],
-            test: bool, seeds: Optional[List[int]] = None) -> List[dict]:
+            test: bool, seeds: Optional[List[int]] = None,
+            feature_cache: Optional[dict] = None) -> List[dict]:
     """Train every variant at every ratio (and seed); return the table's
     rows: one per variant and ratio (mean ± std over ``seeds``), plus an
     average over the ratios per variant (with seeds: the mean ± std over
-    seeds of each seed's average over the ratios)."""
+    seeds of each seed's average over the ratios). ``feature_cache``: the
+    arguments of a ``FeatureCacheHook`` added to every run."""
     rows = []
     for name, options in variants.items():
         per_ratio = []  # [ratio][seed] rows
@@ -341,10 +368,10 @@ def compare(config: str, variants: Dict[str, dict], work_dir: str,
                 run_options[PROTOCOL_P] = p
 
             def cfg_for(seed, run_options=run_options):
-                if seed is None:
-                    return child_config(config, run_options)
-                return child_config(config, dict(run_options,
-                                                 **{SEED_KEY: seed}))
+                if seed is not None:
+                    run_options = dict(run_options, **{SEED_KEY: seed})
+                return with_feature_cache(
+                    child_config(config, run_options), feature_cache)
 
             per_seed = run_seeds(label, cfg_for, work_dir, metric, test,
                                  seeds)
@@ -447,6 +474,20 @@ def parse_args(argv=None):
     parser.add_argument(
         '--work-dir', help='folder of the variants\' runs (default: '
         'work_dirs/compare_variants/<config folder>/<config name>)')
+    parser.add_argument(
+        '--feature-cache', choices=['test', 'augmented'],
+        help='read the frozen image features from a cache shared by the '
+        'runs (FeatureCacheHook): test views, or augmented views')
+    parser.add_argument('--feature-cache-views', type=int, default=1,
+                        help='augmented views K (epoch e reads view e mod K)')
+    parser.add_argument('--feature-cache-dir',
+                        help='where the cache lives (default: '
+                        '<work-dir>/feature_cache)')
+    parser.add_argument(
+        '--fresh-processes', action='store_true',
+        help='start every run in a fresh interpreter (default: fork it from '
+        'a server that imported the package once, saving the seconds of '
+        'imports per run)')
     parser.add_argument('--out', help='also write the table (markdown) here')
     return parser.parse_args(argv)
 
@@ -476,8 +517,18 @@ def main(argv=None):
     args = parse_args(argv)
     work_dir = args.work_dir or default_work_dir(
         args.config, root='work_dirs/compare_variants')
+    if not args.fresh_processes:
+        from mmpretrain_mlr.utils.preloaded_python import PreloadedPython
+        LAUNCHER['preloaded'] = PreloadedPython()
+    feature_cache = None
+    if args.feature_cache:
+        feature_cache = dict(
+            mode=args.feature_cache, num_views=args.feature_cache_views,
+            cache_dir=osp.abspath(args.feature_cache_dir or osp.join(
+                work_dir, 'feature_cache')))
     rows = compare(args.config, collect_variants(args), work_dir,
-                   args.ratios, args.metric, args.test, args.seeds)
+                   args.ratios, args.metric, args.test, args.seeds,
+                   feature_cache)
     table = format_table(rows)
     print('\n' + table)
     if args.out:
