@@ -10,6 +10,7 @@ from mmpretrain.registry import RUNNERS
 
 from ..evaluation.class_thresholds import (check_not_fitted_on,
                                            load_class_thresholds)
+from ..utils.config_text import FormatOnceConfig
 from ..utils.cfg_options import follow_config_data_root
 from ..utils.cpu_distributed import prepare_cpu_distributed
 from ..utils.reliability_hooks import add_reliability_hooks
@@ -170,7 +171,9 @@ class PortableRunner(Runner):
       float32 ``OptimWrapper``, with a warning
       (:func:`fall_back_from_amp`);
     - drops dataloader options torch rejects there
-      (:func:`fit_dataloaders_to_device`).
+      (:func:`fit_dataloaders_to_device`);
+    - formats the config's text once (:class:`FormatOnceConfig`), not at
+      every checkpoint.
 
     An auto resume (``resume=True`` without ``load_from``) starts from the
     newest *readable* checkpoint of the work directory, skipping damaged
@@ -196,7 +199,7 @@ class PortableRunner(Runner):
         prepare_cpu_distributed(cfg, cfg.get('launcher', 'none'))
         fall_back_from_amp(cfg)
         fit_dataloaders_to_device(cfg)
-        return super().from_cfg(cfg)
+        return super().from_cfg(FormatOnceConfig.of(cfg))
 
     @property
     def resuming(self) -> bool:
