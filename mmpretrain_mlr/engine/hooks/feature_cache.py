@@ -177,7 +177,7 @@ class FeatureCacheHook(Hook):
             store = FeatureStore(
                 osp.join(self.cache_dir, keys.cache_key(description)))
             name = f'{split} ({view_info["kind"]} view' + (
-                f' {view} of {len(pipelines)})'
+                f' {view + 1} of {len(pipelines)})'
                 if view_info['kind'] == 'augmented' else ')')
             fill_store(store, num_samples=len(dataset), sample=sample,
                        encode=encode, dtype=self.dtype,
@@ -199,9 +199,10 @@ class FeatureCacheHook(Hook):
         if split != 'train':
             return [(dataset.pipeline, dict(kind='test', view=0))]
         if self.mode == 'augmented':
+            # view v depends on (seed, v) only: K = 2 reuses K = 1's view
             return [(dataset.pipeline,
-                     dict(kind='augmented', view=v, num_views=self.num_views,
-                          seed=self.seed)) for v in range(self.num_views)]
+                     dict(kind='augmented', view=v, seed=self.seed))
+                    for v in range(self.num_views)]
         test_cfg = runner.cfg.get('val_dataloader') or runner.cfg.get(
             'test_dataloader')
         if not test_cfg:
