@@ -42,7 +42,7 @@ def folder_bytes(folder: str) -> int:
 
 
 def timed_training(config: str, epochs: int, work_dir: str,
-                   feature_cache=None) -> dict:
+                   feature_cache=None, options=None) -> dict:
     """Train ``config`` for ``epochs`` epochs without validation; return
     the epochs' wall times and, with a cache, the time its fill took."""
     from mmengine.config import Config
@@ -68,6 +68,7 @@ def timed_training(config: str, epochs: int, work_dir: str,
             self.epochs.append(time.perf_counter() - self.marks['epoch'])
 
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options or {})
     cfg.work_dir = work_dir
     cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=0)
     cfg.val_dataloader = cfg.val_evaluator = cfg.val_cfg = None
@@ -102,6 +103,9 @@ def run_sweep(args, cached: bool, work_dir: str) -> dict:
     for flag in ('seeds', 'ratios', 'only'):
         if getattr(args, flag):
             command += [f'--{flag}', *map(str, getattr(args, flag))]
+    if args.cfg_options:
+        command += ['--cfg-options'] + [
+            f'{key}={value}' for key, value in args.cfg_options.items()]
     if cached:
         command += ['--feature-cache', args.mode, '--feature-cache-views',
                     str(args.views)]
@@ -116,19 +120,10 @@ def run_sweep(args, cached: bool, work_dir: str) -> dict:
 
 def report(args, uncached: dict, cached: dict, size: int,
            sweeps: List[dict]) -> str:
-    from mmpretrain_mlr.feature_cache.store import format_bytes
-    plain, fast = images_per_second(uncached), images_per_second(cached)
-    lines = [
-        f'`python tools/analysis_tools/benchmark_feature_cache.py '
-        f'{" ".join(sys.argv[1:])}`', '',
-        '| | images / s (training epoch) | fill (s) | cache on disk |',
-        '|---|---|---|---|',
-        f'| images | {plain:.1f} | | |',
-        f'| feature cache ({args.mode}, {args.views} view(s)) | '
-        f'{fast:.1f} | {cached["fill"]:.1f} | {format_bytes(size)} |',
-        '', f'Throughput ratio: {fast / plain:.1f}x '
-        f'({len(uncached["epochs"])} epochs of {uncached["images"]} '
-        'images each way).']
+    lines = [f'`python tools/analysis_tools/benchmark_feature_cache.py '
+             f'{" ".join(sys.argv[1:])}`']
+    if uncached is not None:
+        lines += epoch_report(args, uncached, cached, size)
     if sweeps:
         without, with_cache = sweeps
         lines += [
@@ -141,7 +136,24 @@ def report(args, uncached: dict, cached: dict, size: int,
     return '\n'.join(lines)
 
 
+def epoch_report(args, uncached: dict, cached: dict, size: int) -> list:
+    from mmpretrain_mlr.feature_cache.store import format_bytes
+    plain, fast = images_per_second(uncached), images_per_second(cached)
+    lines = [
+        '',
+        '| | images / s (training epoch) | fill (s) | cache on disk |',
+        '|---|---|---|---|',
+        f'| images | {plain:.1f} | | |',
+        f'| feature cache ({args.mode}, {args.views} view(s)) | '
+        f'{fast:.1f} | {cached["fill"]:.1f} | {format_bytes(size)} |',
+        '', f'Throughput ratio: {fast / plain:.1f}x '
+        f'({len(uncached["epochs"])} epochs of {uncached["images"]} '
+        'images each way).']
+    return lines
+
+
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
     parser.add_argument('--epochs', type=int, default=3,
@@ -150,6 +162,10 @@ def parse_args(argv=None):
                         default='augmented', help='the cache\'s views')
     parser.add_argument('--views', type=int, default=1,
                         help='augmented views K')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        default={}, help='config overrides (both ways)')
+    parser.add_argument('--skip-epochs', action='store_true',
+                        help='only the sweep (part 2)')
     parser.add_argument('--sweep', help='also time a compare_variants.py '
                         'preset both ways (e.g. trm_ablation)')
     parser.add_argument('--seeds', nargs='+', type=int)
@@ -165,11 +181,15 @@ def main(argv=None):
     import mmpretrain_mlr  # noqa: F401  (registers the hook)
     root = args.work_dir or tempfile.mkdtemp(prefix='feature_cache_bench_')
     cache_dir = osp.join(root, 'cache')
-    uncached = timed_training(args.config, args.epochs,
-                              osp.join(root, 'images'))
-    cached = timed_training(
-        args.config, args.epochs, osp.join(root, 'cached'),
-        dict(mode=args.mode, num_views=args.views, cache_dir=cache_dir))
+    uncached = cached = None
+    if not args.skip_epochs:
+        uncached = timed_training(args.config, args.epochs,
+                                  osp.join(root, 'images'),
+                                  options=args.cfg_options)
+        cached = timed_training(
+            args.config, args.epochs, osp.join(root, 'cached'),
+            dict(mode=args.mode, num_views=args.views, cache_dir=cache_dir),
+            options=args.cfg_options)
     sweeps = []
     if args.sweep:
         sweeps = [run_sweep(args, False, osp.join(root, 'sweep_images')),
