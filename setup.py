@@ -69,7 +69,8 @@ setup(
     extras_require={
         # The `mmcv` module without compiled ops: all this package needs.
         'lite': ['mmcv-lite>=2.0.0,<2.4.0'],
-        'tests': ['pytest', 'scikit-learn', 'ruff'],
+        # pytest-xdist: the README's test command runs 2 workers (-n 2)
+        'tests': ['pytest', 'pytest-xdist', 'scikit-learn', 'ruff'],
         # `mim train mmpretrain_mlr CONFIG` / `mim test` (OpenMMLab's CLI);
         # mim and mmengine's `pkg::` config lookup import pkg_resources,
         # which setuptools removed in release 81.

@@ -3,6 +3,10 @@
 The config (LeNet5 on 16 generated 32x32 grey images, 2 classes, 2 epochs,
 4 iterations per epoch) trains in about a second, so tests of the tools,
 checkpointing and resuming pay mostly for process start-up.
+
+Also the layout of a parallel run (``pytest -n 2 --dist loadgroup``, see
+``tests/README.md``): each worker's torch gets its share of the cores, and
+the work units are test files, or all the tests of a shared session run.
 """
 import os
 import os.path as osp
@@ -15,7 +19,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.forkserver import run_script
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+#: test files sharing a session run too costly to make once per xdist
+#: worker (``demo_run``): one work unit, so one worker runs them
+SHARED_RUNS = {'tests/configs/test_demo_config.py': 'demo_run',
+               'tests/engine/test_frozen_weights_hook.py': 'demo_run'}
+#: fixtures of the tests that start processes (tools, 2-process jobs)
+STARTS_PROCESSES = {'run_tool', 'free_port'}
 
 #: the DualCoOp shapes demo, trained once per session by ``demo_run``
 DEMO_CONFIG = 'configs/demo/dualcoop_shapes.py'
@@ -69,16 +82,56 @@ env_cfg = dict(dist_cfg=dict(backend='nccl'))
 '''
 
 
-def _run_tool(*args, env=None, timeout=300, check=True):
-    """Run a repository script in a fresh process and capture its output.
+def pytest_configure(config):
+    """Under xdist, give each worker's torch its share of the cores rather
+    than all of them, so that the workers do not oversubscribe them."""
+    workers = os.environ.get('PYTEST_XDIST_WORKER_COUNT')
+    if workers:
+        import torch
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(workers)))
 
-    GPUs are hidden (``CUDA_VISIBLE_DEVICES=''``), so a run takes the CPU
-    path on any machine.
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Work units of ``pytest -n 2``: test files (their module fixtures run
+    once), the files of :data:`SHARED_RUNS` one unit, in collection order
+    (see :func:`pytest_collection_modifyitems`)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+
+        def _split_scope(self, nodeid):
+            path = nodeid.split('::')[0]
+            return SHARED_RUNS.get(path, path)
+
+    config.option.loadscopereorder = False
+    return FileScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items):
+    """Under xdist, the files whose tests start processes come first, so
+    that the quick in-process tests fill the end and the workers finish
+    together."""
+    if os.environ.get('PYTEST_XDIST_WORKER'):
+        heavy = {item.path for item in items
+                 if STARTS_PROCESSES & set(item.fixturenames)}
+        items.sort(key=lambda item: item.path not in heavy)
+
+
+def _run_tool(*args, env=None, timeout=300, check=True):
+    """Run a repository script as a fresh process would and capture its
+    output.
+
+    A ``.py`` script runs in a child of the forkserver of
+    :mod:`tests.forkserver` (the package imported once, not per run), as
+    ``python SCRIPT ARGS`` would; a ``.sh`` script runs under bash, its
+    Python processes fresh ones. GPUs are hidden
+    (``CUDA_VISIBLE_DEVICES=''``), so a run takes the CPU path on any
+    machine.
 
     Args:
         *args (str | os.PathLike): Script path relative to the repository
-            root (``.py`` runs under this interpreter, ``.sh`` under bash),
-            then its arguments.
+            root, then its arguments.
         env (dict, optional): Extra environment variables.
         timeout (float): Seconds before the process is killed.
         check (bool): Fail the test, showing the output, on a non-zero exit.
@@ -87,15 +140,17 @@ def _run_tool(*args, env=None, timeout=300, check=True):
         subprocess.CompletedProcess: With ``stdout`` and ``stderr`` as text.
     """
     script, *rest = args
-    runner = [sys.executable] if script.endswith('.py') else ['bash']
+    path, rest = osp.join(REPO_ROOT, script), [str(arg) for arg in rest]
     # CPU only, GPUs or not: multi-process runs take the gloo path
     full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
                     CUDA_VISIBLE_DEVICES='')
     full_env.update(env or {})
-    proc = subprocess.run(
-        runner + [osp.join(REPO_ROOT, script), *map(str, rest)],
-        cwd=REPO_ROOT, env=full_env, capture_output=True, text=True,
-        timeout=timeout)
+    if script.endswith('.py'):
+        proc = run_script(path, rest, full_env, REPO_ROOT, timeout)
+    else:
+        proc = subprocess.run(['bash', path, *rest], cwd=REPO_ROOT,
+                              env=full_env, capture_output=True, text=True,
+                              timeout=timeout)
     if check and proc.returncode != 0:
         pytest.fail(f'{script} exited with {proc.returncode}\n'
                     f'--- stdout\n{proc.stdout[-4000:]}\n'

@@ -125,13 +125,12 @@ def test_demo_models_lower_the_loss_of_a_fixed_batch(name):
 
 @pytest.mark.parametrize('name',
                          ['zero_shot_shapes', 'zero_shot_shapes_heldout'])
-def test_zero_shot_configs_score_without_training(name, tmp_path):
+def test_zero_shot_configs_score_without_training(name, tmp_path, run_tool):
     config = osp.join(REPO, 'configs', 'demo', f'{name}.py')
-    result = run([
-        osp.join(REPO, 'tools', 'analysis_tools', 'test_untrained.py'),
-        config, '--work-dir', str(tmp_path), '--cfg-options',
-        'model.clip.pretrained=None', 'test_dataloader.dataset.num_images=16'
-    ], cwd=REPO)
+    result = run_tool(
+        'tools/analysis_tools/test_untrained.py', config, '--work-dir',
+        tmp_path, '--cfg-options', 'model.clip.pretrained=None',
+        'test_dataloader.dataset.num_images=16')
     line = [ln for ln in (result.stdout + result.stderr).splitlines()
             if 'multi-label/mAP:' in ln][-1]
     assert 0 < float(line.split('multi-label/mAP:')[1].split()[0]) <= 100

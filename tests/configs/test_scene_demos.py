@@ -3,6 +3,7 @@ scenes CLIP's architecture (random weights here), a few optimiser steps on
 a fixed batch of scenes lower its loss, and evaluation fills the metric."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -19,13 +20,19 @@ DEMOS = ['dualcoop_scenes.py', 'trm_ml_scenes.py', 'sigrl_scenes_zsl.py',
 
 
 def random_clip_cfg(name):
+    """The demo's config on a random CLIP, mmpretrain's scope the default
+    (the models build in it, whichever test ran before)."""
+    init_default_scope('mmpretrain')
     cfg = Config.fromfile(osp.join(CONFIGS, name))
     cfg.model.clip.pretrained = None  # the architecture, random weights
     return cfg
 
 
 def batch(cfg, num_images=4):
-    init_default_scope('mmpretrain')
+    """The first ``num_images`` training samples, the same in every run:
+    the training pipeline's RandomFlip draws from numpy's global generator,
+    seeded here."""
+    np.random.seed(0)
     dataset_cfg = cfg.train_dataloader.dataset.copy()
     # twice as many: a held-out part (single positive) takes some
     dataset_cfg.update(num_images=2 * num_images, cache_images=False)
@@ -70,7 +77,10 @@ def test_scene_demo_loss_decreases_on_a_fixed_batch(name):
             return float(total_loss())
 
     before = measured()
-    for _ in range(5):
+    # 10 steps: SigRL's distillation term is 0 before the first step (the
+    # trained blocks start as the frozen teacher's) and jumps at it; its
+    # total goes below the first loss after 4 to 7 steps, by the batch
+    for _ in range(10):
         optim.update_params(total_loss())
     assert measured() < before
 

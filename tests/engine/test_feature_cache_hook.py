@@ -207,3 +207,42 @@ def test_models_the_cache_cannot_serve_are_refused(tmp_path):
     with pytest.raises(ValueError, match='num_views=2 needs mode'):
         FeatureCacheHook(num_views=2)
     assert not np.any([osp.exists(tmp_path / 'c')])
+
+
+CACHED_DEMO = '''
+_base_ = [{demo!r}]
+custom_hooks = [dict(type='FeatureCacheHook', mode='augmented',
+                     num_views=2, cache_dir={cache!r})]
+'''
+
+
+def test_stock_tools_train_and_test_from_the_cache(tmp_path, run_tool):
+    # tools/train.py fills each view and the validation set; tools/test.py
+    # then reads the validation set's cache (the same images) and gives
+    # the last validation figure (two ranks filling one cache:
+    # tests/feature_cache/test_distributed_fill.py)
+    from tests.conftest import DEMO_CONFIG, demo_options, write_random_clip
+    clip = write_random_clip(tmp_path / 'clip.pt', 0)
+    config = tmp_path / 'cached_demo.py'
+    config.write_text(CACHED_DEMO.format(
+        demo=osp.join(REPO, DEMO_CONFIG), cache=str(tmp_path / 'cache')))
+    work_dir = tmp_path / 'work'
+    train = run_tool('tools/train.py', config, '--work-dir', work_dir,
+                     *demo_options(clip))
+    log = train.stdout + train.stderr
+    for name in ('train (augmented view 1 of 2)',
+                 'train (augmented view 2 of 2)', 'val (test view)'):
+        assert f'feature cache: filling {name}' in log
+    assert len(os.listdir(tmp_path / 'cache')) == 3
+    for store in os.listdir(tmp_path / 'cache'):
+        assert sorted(os.listdir(tmp_path / 'cache' / store)) == [
+            'manifest.json', 'part-0-of-1.npy']
+    val_map = [float(line.split('multi-label/mAP: ')[1].split()[0])
+               for line in log.splitlines()
+               if 'Epoch(val)' in line and 'multi-label/mAP: ' in line][-1]
+    test = run_tool('tools/test.py', config, work_dir / 'epoch_2.pth',
+                    '--work-dir', tmp_path / 'test', *demo_options(clip))
+    out = test.stdout + test.stderr
+    assert 'feature cache: test (test view) read from' in out
+    test_map = float(out.split('multi-label/mAP: ')[-1].split()[0])
+    assert test_map == pytest.approx(val_map, abs=1e-3)

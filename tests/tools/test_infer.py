@@ -2,9 +2,8 @@
 import csv
 import importlib.util
 import json
+import os
 import os.path as osp
-import subprocess
-import sys
 
 import mmcv
 import numpy as np
@@ -15,6 +14,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmpretrain_mlr  # noqa: F401
+from tests.forkserver import run_script
 from tests.models.conftest import VIT_ARCH
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -43,11 +43,11 @@ def test_folder_glob_vocabulary_out_and_pictures(tmp_path):
         mmcv.imwrite(rng.randint(0, 256, (48, 72, 3), dtype=np.uint8),
                      str(tmp_path / name))
 
-    def infer(*args):
-        return subprocess.run(
-            [sys.executable, osp.join(REPO_ROOT, 'tools', 'infer.py'),
-             str(tmp_path / 'tiny.py'), str(tmp_path / 'tiny.pth'), *args],
-            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    def infer(*args):  # as `python tools/infer.py ...` in tmp_path
+        return run_script(
+            osp.join(REPO_ROOT, 'tools', 'infer.py'),
+            [str(tmp_path / 'tiny.py'), str(tmp_path / 'tiny.pth'), *args],
+            env=dict(os.environ), cwd=str(tmp_path), timeout=300)
 
     proc = infer('a', 'b/*.jpg', '--out', 'preds.json', '--show-dir', 'vis',
                  '--classes', 'purple star, red circle', '--topk', '1',

@@ -1,6 +1,5 @@
 """The shapes CLIP cache: one build under two processes, found by name,
 loaded by the classifier. The recipe runs with a tiny budget here."""
-import multiprocessing
 import os
 import os.path as osp
 import shutil
@@ -9,6 +8,7 @@ import pytest
 import torch
 
 from mmpretrain_mlr.models.clip import build_open_clip, shapes_clip
+from tests.forkserver import forkserver_context, start_processes
 
 TINY = {
     'train_dataloader.dataset.num_images': 8,
@@ -40,21 +40,14 @@ def _worker(rank, barrier, cache_dir, out_dir):
 
 @pytest.fixture(scope='module')
 def built(tmp_path_factory):
-    """Two spawned processes ask for the tiny shapes CLIP at once."""
+    """Two processes ask for the tiny shapes CLIP at once."""
     cache_dir = str(tmp_path_factory.mktemp('cache'))
     out_dir = str(tmp_path_factory.mktemp('out'))
-    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
-    # the parent's torch already started
-    ctx = multiprocessing.get_context('spawn')
-    barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_worker,
-                         args=(rank, barrier, cache_dir, out_dir))
-             for rank in (0, 1)]
-    for proc in procs:
-        proc.start()
-    for proc in procs:
-        proc.join(timeout=300)
-        assert proc.exitcode == 0
+    # forkserver children (tests/forkserver.py), as spawned ones but with the
+    # package imported once; not forks of this process, which could
+    # deadlock in the OpenMP thread pool its torch already started
+    barrier = forkserver_context().Barrier(2)
+    start_processes(_worker, args=(barrier, cache_dir, out_dir))
     return cache_dir, out_dir
 
 

@@ -8,13 +8,13 @@ import math
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmpretrain_mlr  # noqa: F401  (registers the components)
 from mmpretrain_mlr.models.clip import ClassifierFeatures, ImageFeatures
+from tests.forkserver import start_processes
 
 B, C, N, D = 4, 5, 6, 8
 #: observed labels: known positives, known negatives and unknown entries
@@ -322,8 +322,7 @@ def expected_summary():
 
 
 def test_pseudo_label_figures_and_prototypes_agree_over_two_processes(
-        free_port, tmp_path, hidden_gpus):
-    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
+        free_port, tmp_path):
     expected = expected_summary()
     # rank 0: 12 unknown, 3 of them true positives; rank 1: 15 unknown, 11
     # of them true negatives; 13 known entries of 40
@@ -331,8 +330,10 @@ def test_pseudo_label_figures_and_prototypes_agree_over_two_processes(
     assert expected['pseudo_pos_precision'] == pytest.approx(25.)
     assert expected['known_share'] == pytest.approx(13 / 40)
     assert expected['pseudo_neg_precision'] == pytest.approx(1100 / 15)
-    mp.start_processes(_summary_worker, args=(free_port, str(tmp_path)),
-                       nprocs=2, join=True, start_method='spawn')
+    # forkserver children (tests/forkserver.py), as spawned ones but with the
+    # package imported once; not forks of this process, which could
+    # deadlock in the OpenMP thread pool its torch already started
+    start_processes(_summary_worker, args=(free_port, str(tmp_path)))
     for rank in (0, 1):
         summary = torch.load(tmp_path / f'{rank}.pt')
         for key, value in expected.items():

@@ -2,12 +2,12 @@
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from mmpretrain_mlr.models.losses import (EntropyMaximizationAPLLoss,
                                           LargeLossLoss)
 from mmpretrain_mlr.models.losses.stateful import (all_gather_rows,
                                                    last_occurrence)
+from tests.forkserver import start_processes
 
 
 def test_last_occurrence():
@@ -56,11 +56,11 @@ def _worker(rank, port, out_dir):
         dist.destroy_process_group()
 
 
-def test_two_processes_agree(free_port, tmp_path, hidden_gpus):
-    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
-    # the parent's torch already started
-    mp.start_processes(_worker, args=(free_port, str(tmp_path)), nprocs=2,
-                       join=True, start_method='spawn')
+def test_two_processes_agree(free_port, tmp_path):
+    # forkserver children (tests/forkserver.py), as spawned ones but with the
+    # package imported once; not forks of this process, which could
+    # deadlock in the OpenMP thread pool its torch already started
+    start_processes(_worker, args=(free_port, str(tmp_path)))
     out = [torch.load(tmp_path / f'{rank}.pt') for rank in (0, 1)]
     expected = torch.zeros(8, 4, dtype=torch.bool)
     for row, col in ((0, 3), (1, 1), (7, 2), (6, 0), (7, 1)):
