@@ -4,7 +4,8 @@ that has imported the package once.
 A fresh interpreter spends seconds importing torch, mmengine and mmpretrain
 before it does anything. The forkserver (one per test process, started on
 first use) pays that once; each child forked from it then starts as a fresh
-process would: its own environment, Python's and numpy's random generators
+process would (the package's ``utils/preloaded_python.py``, which
+``compare_variants.py`` runs its sweeps with): its own environment, Python's and numpy's random generators
 seeded afresh, torch's generator at its start seed, no multiprocessing
 start method chosen yet, and torch's thread count from
 ``OMP_NUM_THREADS`` (torch is imported already, so the variable alone
@@ -23,18 +24,16 @@ forkserver) and the modules imported before it started. Tests whose point
 is a fresh interpreter (import order, interpreter exit, launchers) start
 real processes instead.
 """
-import atexit
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import os.path as osp
-import random
-import runpy
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
+
+from mmpretrain_mlr.utils.preloaded_python import run_as_main, start_afresh
 
 #: modules the forkserver imports once, before it forks any child
 #: (open_clip: the package imports it when it first builds a CLIP)
@@ -68,55 +67,6 @@ def forkserver_context():
     return multiprocessing.get_context('forkserver')
 
 
-def _start_afresh(env):
-    """In a child: the environment ``env`` and the start state of a fresh
-    interpreter (random generators, start method, thread count)."""
-    import numpy as np
-    import torch
-
-    os.environ.clear()
-    os.environ.update(env)
-    random.seed()
-    np.random.seed()
-    torch.manual_seed(torch.initial_seed())
-    multiprocessing.set_start_method(None, force=True)
-    if env.get('OMP_NUM_THREADS'):
-        torch.set_num_threads(int(env['OMP_NUM_THREADS']))
-
-
-def _run_as_main(script, args, env, cwd, stdout_path, stderr_path):
-    """In a child: run ``script`` as ``python script *args`` would.
-
-    The exit status follows Python's rules: ``SystemExit``'s code (the
-    multiprocessing child applies them), else 1 with the traceback on
-    stderr.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    for fd, path in ((1, stdout_path), (2, stderr_path)):
-        file_fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
-        os.dup2(file_fd, fd)
-        os.close(file_fd)
-    _start_afresh(env)
-    os.chdir(cwd)
-    sys.argv = [script, *args]
-    # as for `python script`: the script's folder, then $PYTHONPATH's
-    sys.path[:0] = [osp.dirname(script)] + [
-        folder for folder in env.get('PYTHONPATH', '').split(os.pathsep)
-        if folder]
-    try:
-        runpy.run_path(script, run_name='__main__')
-    except SystemExit:
-        raise
-    except BaseException:
-        traceback.print_exc()
-        sys.exit(1)
-    finally:
-        atexit._run_exitfuncs()  # what the interpreter does at its exit
-        sys.stdout.flush()
-        sys.stderr.flush()
-
-
 def _read_text(path):
     with open(path, errors='replace') as f:
         return f.read()
@@ -146,7 +96,7 @@ def run_script(script, args, env, cwd, timeout):
         for path in paths:
             open(path, 'w').close()
         child = forkserver_context().Process(
-            target=_run_as_main,
+            target=run_as_main,
             args=(script, list(args), dict(env), cwd, *paths))
         child.start()
         child.join(timeout)
@@ -160,7 +110,7 @@ def run_script(script, args, env, cwd, timeout):
 
 
 def _call_afresh(rank, env, fn, *args):
-    _start_afresh(env)
+    start_afresh(env)
     fn(rank, *args)
 
 

@@ -6,43 +6,79 @@ Importing torch, mmengine, mmpretrain and this package takes seconds
 :class:`PreloadedPython` forks each run from a server process (Python's
 ``forkserver``) that imported the package once and has run nothing else:
 no tensor operation, so no OpenMP thread pool a child could inherit in a
-broken state. Each run is still a process of its own (its own globals,
-registries as imported, memory returned at exit), started in about 0.1 s.
+broken state. Each run is still a process of its own, started as a fresh
+``python SCRIPT ARGS`` would be (:func:`run_as_main`): its arguments,
+environment, working directory, output, exit status, random generators
+and thread count. What it cannot have afresh: Python's string-hash seed
+(one per server) and the modules the server imported.
 """
+import atexit
 import multiprocessing
 import os
+import os.path as osp
+import random
 import runpy
 import sys
+import traceback
 from typing import Dict, Optional, Sequence
 
 
-def _run_script(script: str, args: Sequence[str], cwd: str,
-                env: Dict[str, str], log_file: str) -> None:
-    """Child process: run ``script`` as ``__main__`` with ``args``, its
-    output (and that of anything it starts) written to ``log_file``."""
-    os.chdir(cwd)
+def start_afresh(env: Dict[str, str]) -> None:
+    """In a forked child: the environment ``env`` and the start state of
+    a fresh interpreter (random generators, start method, torch's thread
+    count from ``OMP_NUM_THREADS``, which torch, already imported, would
+    not read again)."""
+    import numpy as np
+    import torch
+
+    os.environ.clear()
     os.environ.update(env)
-    log = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
-    if os.environ.get('OMP_NUM_THREADS', '').isdigit():
-        import torch  # already imported by the server: the pool is not
-        torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+    random.seed()
+    np.random.seed()
+    torch.manual_seed(torch.initial_seed())
+    multiprocessing.set_start_method(None, force=True)
+    if env.get('OMP_NUM_THREADS', '').isdigit():
+        torch.set_num_threads(int(env['OMP_NUM_THREADS']))
+
+
+def run_as_main(script: str, args: Sequence[str], env: Dict[str, str],
+                cwd: str, stdout_path: str,
+                stderr_path: Optional[str] = None) -> None:
+    """In a forked child: run ``script`` as ``python script *args`` would,
+    its stdout (and that of anything it starts) written to
+    ``stdout_path``, its stderr to ``stderr_path`` (default: the same
+    file). The exit status follows Python's rules: ``SystemExit``'s code,
+    else 1 with the traceback on stderr."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(out, 1)
+    if stderr_path is None:
+        os.dup2(out, 2)
+    else:
+        err = os.open(stderr_path,
+                      os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(err, 2)
+        os.close(err)
+    os.close(out)
+    start_afresh(env)
+    os.chdir(cwd)
     sys.argv = [script, *args]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-    code = 0
+    # as for `python script`: the script's folder, then $PYTHONPATH's
+    sys.path[:0] = [osp.dirname(osp.abspath(script))] + [
+        folder for folder in env.get('PYTHONPATH', '').split(os.pathsep)
+        if folder]
     try:
         runpy.run_path(script, run_name='__main__')
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (
-            0 if exit_.code is None else 1)
-        if not isinstance(exit_.code, (int, type(None))):
-            print(exit_.code, file=sys.stderr)
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        sys.exit(1)
     finally:
+        atexit._run_exitfuncs()  # what the interpreter does at its exit
         sys.stdout.flush()
         sys.stderr.flush()
-    sys.exit(code)
 
 
 class PreloadedPython:
@@ -69,12 +105,13 @@ class PreloadedPython:
             args (Sequence[str]): its command-line arguments.
             log_file (str): where its stdout and stderr go.
             cwd (str, optional): its working directory (default: ours).
-            env (dict, optional): environment variables to set for it.
+            env (dict, optional): variables added to our environment.
         """
         process = self.context.Process(
-            target=_run_script,
-            args=(script, list(map(str, args)), cwd or os.getcwd(),
-                  dict(env or {}), log_file))
+            target=run_as_main,
+            args=(script, list(map(str, args)), dict(os.environ, **(env or
+                                                                    {})),
+                  cwd or os.getcwd(), log_file))
         process.start()
         process.join()
         return process.exitcode
