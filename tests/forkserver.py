@@ -5,9 +5,10 @@ A fresh interpreter spends seconds importing torch, mmengine and mmpretrain
 before it does anything. The forkserver (one per test process, started on
 first use) pays that once; each child forked from it then starts as a fresh
 process would (the package's ``utils/preloaded_python.py``, which
-``compare_variants.py`` runs its sweeps with): its own environment, Python's and numpy's random generators
-seeded afresh, torch's generator at its start seed, no multiprocessing
-start method chosen yet, and torch's thread count from
+``compare_variants.py`` runs its sweeps with): its own environment,
+Python's and numpy's random generators seeded afresh, torch's generator
+at its start seed, no multiprocessing start method chosen yet, and
+torch's thread count from
 ``OMP_NUM_THREADS`` (torch is imported already, so the variable alone
 would not reach its thread pool). :func:`run_script` runs a script as
 ``python SCRIPT ARGS`` would; :func:`start_processes` runs a function in

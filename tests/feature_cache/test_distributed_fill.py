@@ -4,10 +4,10 @@ import os
 
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from mmpretrain_mlr.feature_cache.fill import fill_store
 from mmpretrain_mlr.feature_cache.store import FeatureStore
+from tests.forkserver import start_processes
 
 NUM_SAMPLES = 7
 
@@ -33,13 +33,12 @@ def _worker(rank, port, folder, out_dir):
         dist.destroy_process_group()
 
 
-def test_two_ranks_fill_their_shares_and_read_all(free_port, tmp_path,
-                                                  hidden_gpus):
+def test_two_ranks_fill_their_shares_and_read_all(free_port, tmp_path):
     folder = str(tmp_path / 'key')
-    # spawn, not fork: a forked child can deadlock in the OpenMP thread pool
-    # the parent's torch already started
-    mp.start_processes(_worker, args=(free_port, folder, str(tmp_path)),
-                       nprocs=2, join=True, start_method='spawn')
+    # forkserver children (tests/forkserver.py): fresh processes, not forks
+    # of this one, without the import bill
+    start_processes(_worker, args=(free_port, folder, str(tmp_path)),
+                    nprocs=2)
     assert sorted(os.listdir(folder)) == [
         'manifest.json', 'part-0-of-2.npy', 'part-1-of-2.npy']
     expected = [[float(i), float(i % 2)] for i in range(NUM_SAMPLES)]

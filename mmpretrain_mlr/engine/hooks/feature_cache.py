@@ -1,6 +1,6 @@
 """Frozen image features computed once and read instead of the images."""
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.hooks import Hook
@@ -138,14 +138,13 @@ class FeatureCacheHook(Hook):
                       CachedSampleReader):
             return
         model = get_ori_model(runner.model)
-        depth = self._check_model(model)
+        depth, weights = self._check_model(model)
         self._check_dataset(dataset, split)
         dataset.full_init()
         pipelines = self._view_pipelines(runner, split, dataset)
         encoder = model.image_encoder
         common = dict(
-            encoder=type(encoder).__name__, depth=depth,
-            weights=keys.tensors_digest(encoder.frozen_part_state(depth)),
+            encoder=type(encoder).__name__, depth=depth, weights=weights,
             preprocessor=keys.preprocessor_description(
                 model.data_preprocessor),
             images=keys.images_digest(dataset), dtype=self.dtype)
@@ -216,9 +215,10 @@ class FeatureCacheHook(Hook):
         return [(Compose(test_cfg['dataset']['pipeline']),
                  dict(kind='test', view=0))]
 
-    def _check_model(self, model) -> Optional[int]:
-        """The encoder depth to cache at; a clear error for a model the
-        cache cannot serve."""
+    def _check_model(self, model) -> Tuple[Optional[int], str]:
+        """The encoder depth to cache at and the digest of the frozen
+        part's weights; a clear error for a model the cache cannot
+        serve."""
         encoder = getattr(model, 'image_encoder', None)
         if not callable(getattr(encoder, 'forward_to', None)):
             raise FeatureCacheError(
@@ -236,17 +236,17 @@ class FeatureCacheHook(Hook):
             depth = encoder.frozen_depth()
         except ValueError as err:
             raise FeatureCacheError(f'FeatureCacheHook: {err}') from err
+        weights = keys.tensors_digest(encoder.frozen_part_state(depth))
         teacher = getattr(model, 'teacher_image_encoder', None)
         if teacher is not None:
-            ours = keys.tensors_digest(encoder.frozen_part_state(depth))
             theirs = keys.tensors_digest(teacher.frozen_part_state(depth))
-            if ours != theirs:
+            if weights != theirs:
                 raise FeatureCacheError(
                     'FeatureCacheHook: the teacher\'s frozen part differs '
                     'from the image encoder\'s, so they cannot share one '
                     'cache (a teacher is the tower as loaded; is the '
                     'encoder loaded from a checkpoint that trained it?)')
-        return depth
+        return depth, weights
 
     @staticmethod
     def _check_dataset(dataset, split: str) -> None:

@@ -117,7 +117,8 @@ class CLIPPromptClassifier(BaseClassifier):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         data_preprocessor = dict(data_preprocessor or {})
-        data_preprocessor.setdefault('type', 'mmpretrain.CacheAwareDataPreprocessor')
+        data_preprocessor.setdefault('type',
+                                     'mmpretrain.CacheAwareDataPreprocessor')
         super().__init__(init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
         self.class_names = resolve_class_names(class_names, 'class_names')
