@@ -1,8 +1,8 @@
 """slurm_train.sh / slurm_test.sh assemble the srun command (srun replaced
 by a recorder on PATH), the launchers reject missing arguments, and real
 2-process dist_train.sh / dist_test.sh runs (GPUs hidden by ``run_tool``)
-keep a stateful loss equal on both processes and reproduce the
-single-process test metrics."""
+take the gloo path on the CPU, keep a stateful loss equal on both
+processes and reproduce the single-process test metrics."""
 import json
 import os
 import os.path as osp
@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmpretrain_mlr  # noqa: F401  weights-only loader for _load_checkpoint
@@ -106,11 +107,24 @@ def stateful_run(tmp_path_factory, run_tool):
                     root / 'work', env=dict(env, PORT=str(find_free_port())))
     # 32 training images, batch 8, 2 processes: 2 steps per epoch each
     assert 'Epoch(train) [3][2/2]' in proc.stdout + proc.stderr
-    return config, env, root / 'work'
+    return config, env, root / 'work', proc.stdout + proc.stderr
+
+
+def test_dist_train_takes_the_gloo_path_on_cpu(stateful_run):
+    """The config asks for NCCL (the default runtime's); with the GPUs
+    hidden both torchrun processes join a gloo group, on the CPU."""
+    config, _, work_dir, log = stateful_run
+    assert 'Distributed training: True' in log
+    [dumped] = work_dir.glob('*/vis_data/config.py')
+    asked, ran = (Config.fromfile(str(path), import_custom_modules=False)
+                  for path in (config, dumped))
+    assert asked.env_cfg.dist_cfg.backend == 'nccl'
+    assert ran.env_cfg.dist_cfg.backend == 'gloo'
+    assert (work_dir / 'epoch_3.pth').is_file()
 
 
 def test_dist_train_keeps_the_loss_state_equal_on_both_ranks(stateful_run):
-    _, _, work_dir = stateful_run
+    _, _, work_dir, _ = stateful_run
     states = [torch.load(work_dir / f'loss_state_rank{rank}.pth')
               for rank in (0, 1)]
     assert states[0].keys() == states[1].keys() == {'epoch', 'corrected'}
@@ -126,7 +140,7 @@ def test_dist_train_keeps_the_loss_state_equal_on_both_ranks(stateful_run):
 
 def test_dist_test_reproduces_the_single_process_metrics(stateful_run,
                                                          run_tool, tmp_path):
-    config, env, work_dir = stateful_run
+    config, env, work_dir, _ = stateful_run
     checkpoint = work_dir / 'epoch_3.pth'
     one = run_tool('tools/test.py', config, checkpoint, '--work-dir',
                    tmp_path / 'one', '--out', tmp_path / 'one.json',
