@@ -33,6 +33,8 @@ CASES = {
     'single_positive/resnet50_voc12.py': lambda tmp: write_voc(
         tmp, 'VOC2012'),
     'single_positive/resnet50_coco.py': lambda tmp: write_coco(tmp) or tmp,
+    'single_positive/resnet50_coco_linear.py':
+        lambda tmp: write_coco(tmp) or tmp,
     'single_positive/resnet50_nuswide.py': write_nus_wide,
     'single_positive/resnet50_cub.py': write_cub,
     'trm_ml/coco.py': lambda tmp: write_coco(tmp) or tmp,

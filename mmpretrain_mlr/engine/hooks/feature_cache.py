@@ -24,8 +24,9 @@ class FeatureCacheHook(Hook):
     keep its output on disk, and read it instead of the images.
 
     The frozen part is the whole image tower when it is frozen (DualCoOp,
-    TRM-ML) and the stem and frozen blocks when only the last blocks train
-    (``trainable_blocks``, SigRL); a frozen teacher (the tower as loaded)
+    TRM-ML; the backbone and neck of a ``FrozenBackboneClassifier``, the
+    linear probe) and the stem and frozen blocks when only the last blocks
+    train (``trainable_blocks``, SigRL); a frozen teacher (the tower as loaded)
     shares the cache and runs its own later blocks. Before training (or a
     validation / test run) each dataset is read once through its pipeline
     and the model's normaliser, the features are written to memory-mapped
@@ -224,7 +225,9 @@ class FeatureCacheHook(Hook):
             raise FeatureCacheError(
                 f'FeatureCacheHook: {type(model).__name__} has no image '
                 'encoder that can be cut (image_encoder with forward_to / '
-                'forward_from, e.g. CLIPImageEncoder, ProjectedBackbone)')
+                'forward_from, e.g. CLIPImageEncoder, ProjectedBackbone); '
+                'for a linear probe on an mmpretrain backbone use '
+                'model.type=\'FrozenBackboneClassifier\'')
         if not isinstance(model.data_preprocessor,
                           CacheAwareDataPreprocessor):
             raise FeatureCacheError(
