@@ -2,10 +2,13 @@
 their precision reach scalars.json, a run resumed after its first
 checkpoint ends where the uninterrupted one does (metrics and prototypes),
 tools/test.py reproduces the last validation figure, and a 2-process
-dist_train.sh run keeps the prototypes checked across processes.
+dist_train.sh run keeps the prototypes checked across processes while
+reading a feature cache both processes filled.
 
 A random tiny CLIP stands in for the shapes CLIP (nothing to build)."""
 import json
+import os
+import os.path as osp
 
 import pytest
 import torch
@@ -13,6 +16,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmpretrain_mlr  # noqa: F401  weights-only loader for _load_checkpoint
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO = 'configs/demo/trm_ml_shapes.py'
 METRIC = 'multi-label/mAP'
 
@@ -91,12 +95,34 @@ def test_test_tool_reproduces_the_last_validation(uninterrupted, tmp_path,
     assert f'{METRIC}: {last:.4f}' in proc.stdout + proc.stderr
 
 
-def test_two_processes_with_the_prototype_check(tmp_path, run_tool,
-                                                free_port):
-    proc = run_tool('tools/dist_train.sh', DEMO, 2, '--work-dir', tmp_path,
+CACHED = """
+_base_ = [{demo!r}]
+custom_hooks = [dict(type='SetEpochHook'),
+                dict(type='FeatureCacheHook', mode='augmented', num_views=2,
+                     cache_dir={cache!r})]
+"""
+
+
+def test_two_processes_with_the_prototype_check_from_a_feature_cache(
+        tmp_path, run_tool, free_port):
+    """dist_train.sh, 2 processes: the prototypes are checked across them,
+    and both fill one feature cache (each its share of every view) before
+    training reads it."""
+    config = tmp_path / 'trm_ml_cached.py'
+    cache = tmp_path / 'cache'
+    config.write_text(CACHED.format(demo=osp.join(REPO, DEMO),
+                                    cache=str(cache)))
+    work_dir = tmp_path / 'work'
+    proc = run_tool('tools/dist_train.sh', config, 2, '--work-dir', work_dir,
                     *options(2), env=dict(PORT=str(free_port)))
     log = proc.stdout + proc.stderr
     assert 'Distributed training: True' in log
     assert 'Epoch 2 summary' in log
-    state = head_state(tmp_path / 'epoch_2.pth')
+    state = head_state(work_dir / 'epoch_2.pth')
     assert bool(state['head.prototypes.has_prototype'].any())
+    # two training views and the validation set, each in two parts
+    stores = sorted(os.listdir(cache))
+    assert len(stores) == 3
+    for store in stores:
+        assert sorted(os.listdir(cache / store)) == [
+            'manifest.json', 'part-0-of-2.npy', 'part-1-of-2.npy']
