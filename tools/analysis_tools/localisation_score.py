@@ -65,6 +65,18 @@ def format_rows(name: str, rows: list) -> list:
     ]
 
 
+def model_names(configs: list) -> list:
+    """A row label per config: its file name without ``.py``, or, when
+    several share it (e.g. the ``config.py`` of each work dir), the name of
+    its folder."""
+    stems = [osp.splitext(osp.basename(c))[0] for c in configs]
+    return [
+        stem if stems.count(stem) == 1 else
+        osp.basename(osp.dirname(osp.abspath(config)))
+        for stem, config in zip(stems, configs)
+    ]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument(
@@ -83,9 +95,10 @@ def main(argv=None):
         '| model | objects | pairs | peak in object (%) | uniform map (%) |',
         '|---|---|---|---|---|'
     ]
-    for config, checkpoint in zip(args.models[::2], args.models[1::2]):
+    configs, checkpoints = args.models[::2], args.models[1::2]
+    for name, config, checkpoint in zip(model_names(configs), configs,
+                                        checkpoints):
         pairs = score_model(config, checkpoint, args.num_images)
-        name = osp.splitext(osp.basename(config))[0]
         lines += format_rows(name, summarise_pointing(pairs))
     table = '\n'.join(lines)
     print('\n' + table)
