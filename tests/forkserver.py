@@ -98,7 +98,8 @@ def run_script(script, args, env, cwd, timeout):
             open(path, 'w').close()
         child = forkserver_context().Process(
             target=run_as_main,
-            args=(script, list(args), dict(env), cwd, *paths))
+            args=(script, list(args), dict(env), cwd, *paths),
+            kwargs=dict(client_pid=os.getpid()))  # ends if pytest is killed
         child.start()
         child.join(timeout)
         if child.exitcode is None:

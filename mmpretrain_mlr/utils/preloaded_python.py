@@ -18,7 +18,10 @@ import os
 import os.path as osp
 import random
 import runpy
+import signal
 import sys
+import threading
+import time
 import traceback
 from typing import Dict, Optional, Sequence
 
@@ -41,14 +44,49 @@ def start_afresh(env: Dict[str, str]) -> None:
         torch.set_num_threads(int(env['OMP_NUM_THREADS']))
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (one that ended but was not reaped yet
+    does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f'/proc/{pid}/stat') as f:  # Linux: 'Z' for a zombie
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError:
+        return True
+
+
+def end_with(pid: int, interval: float = 1.0) -> None:
+    """In a forked child: end this process (SIGTERM) once process ``pid``,
+    the program that asked for the run, is gone. Nothing else would: a
+    forkserver lives on while any process it forked does, so a run would
+    outlive a sweep or a test that was killed."""
+
+    def watch():
+        while process_alive(pid):
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name=f'end-with-{pid}',
+                     daemon=True).start()
+
+
 def run_as_main(script: str, args: Sequence[str], env: Dict[str, str],
                 cwd: str, stdout_path: str,
-                stderr_path: Optional[str] = None) -> None:
+                stderr_path: Optional[str] = None,
+                client_pid: Optional[int] = None) -> None:
     """In a forked child: run ``script`` as ``python script *args`` would,
     its stdout (and that of anything it starts) written to
     ``stdout_path``, its stderr to ``stderr_path`` (default: the same
     file). The exit status follows Python's rules: ``SystemExit``'s code,
-    else 1 with the traceback on stderr."""
+    else 1 with the traceback on stderr. With ``client_pid``, the run ends
+    (SIGTERM) when that process does (:func:`end_with`)."""
+    if client_pid is not None:
+        end_with(client_pid)
     sys.stdout.flush()
     sys.stderr.flush()
     out = os.open(stdout_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -98,7 +136,8 @@ class PreloadedPython:
             cwd: Optional[str] = None,
             env: Optional[Dict[str, str]] = None) -> int:
         """Run ``script args`` to its end; return its exit status (a
-        negative number: killed by that signal).
+        negative number: killed by that signal). If this process ends
+        first (killed), the run ends within a second.
 
         Args:
             script (str): path of the Python script.
@@ -111,7 +150,8 @@ class PreloadedPython:
             target=run_as_main,
             args=(script, list(map(str, args)), dict(os.environ, **(env or
                                                                     {})),
-                  cwd or os.getcwd(), log_file))
+                  cwd or os.getcwd(), log_file),
+            kwargs=dict(client_pid=os.getpid()))
         process.start()
         process.join()
         return process.exitcode
