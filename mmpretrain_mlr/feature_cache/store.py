@@ -21,6 +21,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..utils.atomic_file import write_atomically
+from ..utils.preloaded_python import process_alive
 
 MANIFEST = 'manifest.json'
 
@@ -41,16 +42,6 @@ def format_bytes(num_bytes: float) -> str:
             return f'{num_bytes:.1f} {unit}' if unit != 'B' else \
                 f'{int(num_bytes)} B'
         num_bytes /= 1024
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class FeatureStore:
@@ -128,7 +119,7 @@ class FeatureStore:
             try:
                 owner = path.rsplit('.tmp-', 1)[1]
                 owner_host, pid, _ = owner.rsplit('-', 2)
-                if owner_host == host and not _pid_alive(int(pid)):
+                if owner_host == host and not process_alive(int(pid)):
                     os.remove(path)
             except (ValueError, OSError):
                 continue
