@@ -19,7 +19,7 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='ShapesScenes',
-        num_images=16000,
+        num_images=48000,
         image_size=128,
         seed=100,
         split='train',
@@ -29,7 +29,7 @@ train_dataloader = dict(
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
             dict(type='PackInputs', algorithm_keys=('caption', )),
         ]))
-max_epochs = 8
+max_epochs = 10
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),

@@ -25,7 +25,10 @@ class CLIPImageEncoder(BlockwiseEncoder):
     The global feature is the ordinary attention-pool output.
 
     ViTs (``VisionTransformer``): ``ln_post`` and the projection are applied
-    to every token: global = class token [B, D], dense = patches [B, N, D].
+    to every token: dense = patches [B, N, D]; global = the class token
+    [B, D] for towers that pool it (``pool_type='tok'``), the mean of the
+    dense tokens for towers that pool by the mean (``pool_type='avg'``),
+    as open_clip's ``encode_image`` computes it.
 
     Positional embeddings are resized bicubically for inputs other than the
     model's native size.
@@ -98,13 +101,17 @@ class CLIPImageEncoder(BlockwiseEncoder):
 
     def _check_plain_vit(self):
         v = self.visual
+        pool_type = getattr(v, 'pool_type', 'tok')
         if getattr(v, 'attn_pool', None) is not None or getattr(
-                v, 'final_ln_after_pool', False) or getattr(
-                    v, 'pool_type', 'tok') != 'tok':
+                v, 'final_ln_after_pool', False) or pool_type not in ('tok',
+                                                                      'avg'):
             raise NotImplementedError(
-                'CLIPImageEncoder supports ViTs that pool the class token '
-                '(pool_type="tok", no attentional pooler); this tower uses '
-                f'pool_type={getattr(v, "pool_type", None)!r}')
+                'CLIPImageEncoder supports ViTs that pool the class token or '
+                'the mean of the patch tokens (pool_type "tok" or "avg", '
+                'ln_post before pooling, no attentional pooler); this tower '
+                f'uses pool_type={pool_type!r}, final_ln_after_pool='
+                f'{getattr(v, "final_ln_after_pool", False)}, attentional '
+                f'pooler: {getattr(v, "attn_pool", None) is not None}')
 
     def forward(self, images: torch.Tensor) -> ImageFeatures:
         """Args:
@@ -237,10 +244,16 @@ class CLIPImageEncoder(BlockwiseEncoder):
 
     def _vit_tail(self, x: torch.Tensor) -> ImageFeatures:
         """``ln_post`` and the projection on every token [B, 1 + N, W]:
-        class token -> global [B, D], patches -> dense [B, N, D]."""
+        patches -> dense [B, N, D]; class token (or, for ``pool_type='avg'``,
+        the mean of the dense tokens) -> global [B, D]."""
         v = self.visual
         x = v.ln_post(x)
         if v.proj is not None:
             x = x @ v.proj  # [B, 1 + N, D]
-        return ImageFeatures(x[:, 0], x[:, 1:])
+        dense = x[:, 1:]
+        if getattr(v, 'pool_type', 'tok') == 'avg':
+            # the projection is linear: the mean of the projected patches
+            # is open_clip's projected mean
+            return ImageFeatures(dense.mean(dim=1), dense)
+        return ImageFeatures(x[:, 0], dense)
 

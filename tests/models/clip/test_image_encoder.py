@@ -59,6 +59,50 @@ def test_vit_dense_tokens_equal_open_clip_tokens_at_a_non_square_size(
                                atol=1e-5, rtol=0)
 
 
+def test_mean_pooled_vit_global_is_the_mean_of_its_dense_tokens():
+    # a tower pooled by the mean of its patch tokens (pool_type='avg'):
+    # open_clip's encode_image is ln_post, mean over the patches, then the
+    # projection; the dense tokens are ln_post and the projection per patch
+    arch = dict(embed_dim=16,
+                vision_cfg=dict(layers=1, width=32, head_width=16,
+                                patch_size=16, image_size=64,
+                                pool_type='avg'),
+                text_cfg=dict(context_length=8, vocab_size=100, width=16,
+                              heads=2, layers=1))
+    torch.manual_seed(0)
+    model, _ = build_open_clip(arch=arch)
+    visual = model.visual
+    encoder = CLIPImageEncoder(clip_model=model)
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        feats = encoder(images)
+        expected_global = model.encode_image(images)
+        reference = copy.deepcopy(visual)
+        reference.output_tokens = True
+        _, tokens = reference(images)  # [2, 16, 32], after ln_post
+    torch.testing.assert_close(feats.global_feat, expected_global,
+                               atol=1e-5, rtol=0)
+    torch.testing.assert_close(feats.dense_feat, tokens @ visual.proj,
+                               atol=1e-5, rtol=0)
+    # the global feature is not the class token's
+    with torch.no_grad():
+        x = encoder._run_vit_blocks(encoder._vit_tokens(images), 0, None)
+        class_token = visual.ln_post(x[:, 0]) @ visual.proj
+    assert not torch.allclose(feats.global_feat, class_token, atol=1e-3)
+
+
+def test_vit_pooled_after_its_final_norm_is_refused():
+    arch = dict(embed_dim=16,
+                vision_cfg=dict(layers=1, width=32, head_width=16,
+                                patch_size=16, image_size=64,
+                                pool_type='avg', final_ln_after_pool=True),
+                text_cfg=dict(context_length=8, vocab_size=100, width=16,
+                              heads=2, layers=1))
+    model, _ = build_open_clip(arch=arch)
+    with pytest.raises(NotImplementedError, match='final_ln_after_pool'):
+        CLIPImageEncoder(clip_model=model)
+
+
 def resnet_value_path(visual, images, native_grid):
     """Independent DualCoOp-style dense tokens of a ModifiedResNet: the
     attention pool's value and output projections of (mean token, grid
