@@ -27,19 +27,15 @@ from typing import Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+from clip_zero_shot_attributes import DEFAULT_CONFIG, scene_batches
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmpretrain_mlr  # noqa: E402,F401
-from mmpretrain.registry import DATASETS, MODELS  # noqa: E402
+from mmpretrain.registry import MODELS  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
 from mmpretrain_mlr.evaluation.average_precision import \
     per_class_average_precision  # noqa: E402
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
-                          'zero_shot_scenes.py')
 
 
 def linear_probe_map(train_x: torch.Tensor, train_y: torch.Tensor,
@@ -87,8 +83,8 @@ def linear_probe_map(train_x: torch.Tensor, train_y: torch.Tensor,
     return 100 * float(np.nanmean(aps))
 
 
-def scene_features(cfg: Config, model, split: str, num_images: int,
-                   batch_size: int = 100) -> Tuple[torch.Tensor, ...]:
+def scene_features(cfg: Config, model, split: str,
+                   num_images: int) -> Tuple[torch.Tensor, ...]:
     """Frozen features, CLIP-alone scores and full labels of ``num_images``
     scenes of ``split``, through the config's test pipeline.
 
@@ -96,18 +92,9 @@ def scene_features(cfg: Config, model, split: str, num_images: int,
         tuple: global [N, D], patches (mean, max) [N, 2D], CLIP-alone
         scores [N, C], labels [N, C].
     """
-    dataset_cfg = cfg.val_dataloader.dataset.copy()
-    dataset_cfg.update(split=split, num_images=num_images,
-                       cache_images=False)
-    dataset = DATASETS.build(dataset_cfg)
     global_feats, patch_feats, scores, labels = [], [], [], []
-    progress = ProgressBar(len(dataset))
-    for start in range(0, len(dataset), batch_size):
-        indices = range(start, min(start + batch_size, len(dataset)))
-        items = [dataset[i] for i in indices]
-        data = model.data_preprocessor(
-            dict(inputs=[x['inputs'] for x in items],
-                 data_samples=[x['data_samples'] for x in items]), False)
+    for dataset, indices, data in scene_batches(cfg, model, split,
+                                                num_images, batch_size=100):
         with torch.no_grad():
             feats = model.image_encoder(data['inputs'])
             out = model(data['inputs'], data['data_samples'], mode='predict')
@@ -119,8 +106,6 @@ def scene_features(cfg: Config, model, split: str, num_images: int,
             torch.as_tensor(dataset.get_data_info(i)['full_label'] == 1)
             for i in indices
         ]
-        for _ in indices:
-            progress.update()
     return (torch.cat(global_feats), torch.cat(patch_feats),
             torch.cat(scores), torch.stack(labels).float())
 

@@ -88,31 +88,45 @@ def group_rows(aps: Dict[str, np.ndarray],
     return rows
 
 
-def score_scenes(cfg: Config, num_images: int, batch_size: int = 50):
-    """Scores, labels and image attributes of the config's val split."""
-    init_default_scope('mmpretrain')
+def scene_batches(cfg: Config, model, split: str, num_images: int,
+                  batch_size: int = 50):
+    """Batches of the first ``num_images`` scenes of ``split``, through the
+    config's test pipeline and the model's data preprocessor.
+
+    Yields:
+        tuple: the dataset, the batch's indices, and the preprocessed
+        batch (``inputs``, ``data_samples``).
+    """
     dataset_cfg = cfg.val_dataloader.dataset.copy()
-    dataset_cfg.update(num_images=num_images, cache_images=False)
+    dataset_cfg.update(split=split, num_images=num_images,
+                       cache_images=False)
     dataset = DATASETS.build(dataset_cfg)
-    model = MODELS.build(cfg.model).eval()
-    scores, labels, attributes = [], [], []
     progress = ProgressBar(len(dataset))
     for start in range(0, len(dataset), batch_size):
-        items = [dataset[i] for i in range(start,
-                                           min(start + batch_size,
-                                               len(dataset)))]
-        data = model.data_preprocessor(
+        indices = range(start, min(start + batch_size, len(dataset)))
+        items = [dataset[i] for i in indices]
+        yield dataset, indices, model.data_preprocessor(
             dict(inputs=[x['inputs'] for x in items],
                  data_samples=[x['data_samples'] for x in items]), False)
+        for _ in indices:
+            progress.update()
+
+
+def score_scenes(cfg: Config, num_images: int):
+    """Scores, labels and image attributes of the config's val split."""
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model).eval()
+    scores, labels, attributes = [], [], []
+    for dataset, indices, data in scene_batches(cfg, model, 'val',
+                                                num_images):
         with torch.no_grad():
             out = model(data['inputs'], data['data_samples'], mode='predict')
         scores += [s.pred_score.double().numpy() for s in out]
-        for k in range(start, start + len(items)):
+        for k in indices:
             info = dataset.get_data_info(k)
             labels.append(info['full_label'] == 1)
             attributes.append({o['colour'] for o in info['objects']}
                               | {o['shape'] for o in info['objects']})
-            progress.update()
     return (np.stack(scores), np.stack(labels), attributes,
             list(dataset.CLASSES))
 
