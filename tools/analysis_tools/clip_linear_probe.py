@@ -19,7 +19,6 @@ the CLIP alone means the tower, not the methods, is what limits the demos:
     python tools/analysis_tools/clip_linear_probe.py \
         --cfg-options model.clip.pretrained=work_dirs/scenes_clip/open_clip.pth
 """
-import argparse
 import os.path as osp
 import sys
 from typing import Tuple
@@ -27,8 +26,8 @@ from typing import Tuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from clip_zero_shot_attributes import DEFAULT_CONFIG, scene_batches
-from mmengine.config import Config, DictAction
+from clip_zero_shot_attributes import parse_scenes_args, scene_batches
+from mmengine.config import Config
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmpretrain_mlr  # noqa: E402,F401
@@ -111,18 +110,8 @@ def scene_features(cfg: Config, model, split: str,
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG,
-                        help='a CLIP-alone config on ShapesScenes (default: '
-                        'configs/demo/zero_shot_scenes.py)')
-    parser.add_argument('--num-train', type=int, default=4000)
-    parser.add_argument('--num-val', type=int, default=1000)
-    parser.add_argument('--steps', type=int, default=300)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    args, cfg = parse_scenes_args(__doc__.split('\n\n')[0], argv,
+                                  num_train=4000, num_val=1000, steps=300)
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model).eval()
     train = scene_features(cfg, model, 'train', args.num_train)

@@ -131,17 +131,31 @@ def score_scenes(cfg: Config, num_images: int):
             list(dataset.CLASSES))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def parse_scenes_args(description: str, argv=None, **counts: int):
+    """The arguments of a CLIP-alone scenes tool: the config, one integer
+    option per ``counts`` item (its default), ``--cfg-options``.
+
+    Returns:
+        tuple: the parsed arguments and the config, options merged.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG,
                         help='a CLIP-alone config on ShapesScenes (default: '
                         'configs/demo/zero_shot_scenes.py)')
-    parser.add_argument('--num-images', type=int, default=1000)
+    for name, default in counts.items():
+        parser.add_argument('--' + name.replace('_', '-'), type=int,
+                            default=default)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    return args, cfg
+
+
+def main(argv=None):
+    args, cfg = parse_scenes_args(__doc__.split('\n\n')[0], argv,
+                                  num_images=1000)
     scores, labels, attributes, classes = score_scenes(cfg, args.num_images)
     rows = group_rows(attribute_aps(scores, labels, classes, attributes),
                       classes)
