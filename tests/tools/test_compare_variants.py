@@ -156,7 +156,7 @@ def test_seeds_run_every_variant_and_ratio_with_its_seed(script, tmp_path,
                                                          monkeypatch):
     seen = []
 
-    def fake_train(name, cfg, run_dir, metric, test):
+    def fake_train(name, cfg, run_dir, metric, test, *extra):
         seen.append((name, cfg.randomness.seed,
                      cfg.train_dataloader.dataset.label_protocol.p))
         seed, p = cfg.randomness.seed, cfg.train_dataloader.dataset \

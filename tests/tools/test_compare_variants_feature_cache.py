@@ -9,7 +9,7 @@ TOOL = 'compare_variants'  # the `script` fixture (conftest.py)
 def test_every_run_gets_the_shared_cache_hook(script, tmp_path, monkeypatch):
     seen = []
 
-    def fake_train(name, cfg, run_dir, metric, test):
+    def fake_train(name, cfg, run_dir, metric, test, *extra):
         seen.append([h for h in cfg.custom_hooks
                      if h['type'] == 'FeatureCacheHook'])
         return dict(variant=name, best=1.0, best_epoch=1, last=1.0,
@@ -42,6 +42,6 @@ def test_the_command_line_options(script, tmp_path, monkeypatch):
     script.main([demo, '--variant', 'A', '--work-dir', str(tmp_path),
                  '--feature-cache', 'augmented', '--feature-cache-views',
                  '3', '--fresh-processes'])
-    assert calls[0][-1] == dict(mode='augmented', num_views=3,
+    assert calls[0][7] == dict(mode='augmented', num_views=3,
                                 cache_dir=str(tmp_path / 'feature_cache'))
     assert script.LAUNCHER['preloaded'] is None

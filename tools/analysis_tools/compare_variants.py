@@ -61,9 +61,11 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
@@ -223,17 +225,20 @@ def with_feature_cache(cfg: Config, feature_cache: Optional[dict]) -> Config:
 LAUNCHER = {'preloaded': None}
 
 
-def run(args: List[str], log_file: str) -> str:
-    """Run a repository tool; return its output, raising on failure."""
+def run(args: List[str], log_file: str,
+        env: Optional[Dict[str, str]] = None) -> str:
+    """Run a repository tool (``env``: variables added to ours); return
+    its output, raising on failure."""
     launcher = LAUNCHER['preloaded']
     if launcher is not None:
         code = launcher.run(osp.join(REPO_ROOT, args[0]), args[1:],
-                            log_file, cwd=REPO_ROOT)
+                            log_file, cwd=REPO_ROOT, env=env)
         with open(log_file) as log:
             output = log.read()
     else:
         with open(log_file, 'w') as log:
             proc = subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
+                                  env=dict(os.environ, **(env or {})),
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
             log.write(proc.stdout)
@@ -254,14 +259,22 @@ def read_scalars(work_dir: str) -> List[dict]:
     return records
 
 
-def summarise_run(records: List[dict], metric: str) -> dict:
-    """Best (and its epoch) and last validation figure of ``metric``, and
+def summarise_run(records: List[dict], metric: str,
+                  extra_metrics: Sequence[str] = ()) -> dict:
+    """Best (and its epoch) and last validation figure of ``metric``, the
+    last figure of each of ``extra_metrics`` (key ``'last ' + name``) and
     the pseudo-label figures of the last epoch that reported them."""
     values = [(r['step'], r[metric]) for r in records if metric in r]
     if not values:
         raise RuntimeError(f'the run logged no {metric!r}')
     best_epoch, best = max(values, key=lambda v: (v[1], -v[0]))
     row = dict(best=best, best_epoch=best_epoch, last=values[-1][1])
+    for name in extra_metrics:
+        logged = [r[name] for r in records if name in r]
+        if not logged:
+            raise RuntimeError(f'the run logged no {name!r} '
+                               '(--extra-metrics)')
+        row[EXTRA + name] = logged[-1]
     pseudo = [r for r in records if 'train/pseudo_pos' in r]
     if pseudo:
         last = pseudo[-1]
@@ -289,19 +302,23 @@ def best_checkpoint(run_dir: str, best_epoch: int) -> str:
 
 
 def train_variant(name: str, cfg: Config, run_dir: str, metric: str,
-                  test: bool) -> dict:
+                  test: bool, extra_metrics: Sequence[str] = (),
+                  env: Optional[Dict[str, str]] = None) -> dict:
+    """Train one run (``env``: variables added to its environment) and
+    summarise it (:func:`summarise_run`), with its test figure and time."""
     os.makedirs(run_dir, exist_ok=True)
     child = osp.join(run_dir, 'config.py')
     cfg.dump(child)
     start = time.time()
     run(['tools/train.py', child, '--work-dir', run_dir],
-        osp.join(run_dir, 'train.log'))
-    row = dict(variant=name, **summarise_run(read_scalars(run_dir), metric))
+        osp.join(run_dir, 'train.log'), env)
+    row = dict(variant=name, **summarise_run(read_scalars(run_dir), metric,
+                                             extra_metrics))
     if test:
         output = run(['tools/test.py', child,
                       best_checkpoint(run_dir, row['best_epoch']),
                       '--work-dir', osp.join(run_dir, 'test')],
-                     osp.join(run_dir, 'test.log'))
+                     osp.join(run_dir, 'test.log'), env)
         row['test'] = read_test_metric(output, metric)
     row['seconds'] = time.time() - start
     return row
@@ -310,7 +327,10 @@ def train_variant(name: str, cfg: Config, run_dir: str, metric: str,
 def average_row(rows: List[dict], name: str) -> dict:
     """The mean of the numeric figures of ``rows`` (one per ratio)."""
     average = dict(variant=name)
-    for key in ('best', 'last', 'test', 'seconds'):
+    for key in figure_keys(rows):
+        if key not in ('best', 'last', 'test', 'seconds') and \
+                not key.startswith(EXTRA):
+            continue
         if all(key in r for r in rows):
             average[key] = sum(r[key] for r in rows) / len(rows)
     return average
@@ -321,7 +341,7 @@ def seed_row(rows: List[dict], name: str) -> dict:
     of every figure all the rows have: ``row[key]`` the mean,
     ``row[key + '_std']`` the deviation, ``row['seeds']`` the count."""
     summary = dict(variant=name, seeds=len(rows))
-    for key, _ in COLUMNS:
+    for key in figure_keys(rows):
         values = [r[key] for r in rows if key in r]
         if values and len(values) == len(rows):
             summary[key] = statistics.fmean(values)
@@ -330,66 +350,126 @@ def seed_row(rows: List[dict], name: str) -> dict:
     return summary
 
 
-def run_seeds(name: str, cfg_for, work_dir: str, metric: Optional[str],
-              test: bool, seeds: Optional[List[int]]) -> List[dict]:
-    """Train one variant (at one ratio) once per seed; ``cfg_for(seed)``
-    gives its config. Prints each run's row as it ends."""
-    rows = []
-    for seed in seeds or [None]:
-        label = name if seed is None else f'{name}, seed {seed}'
-        cfg = cfg_for(seed)
-        run_metric = metric or cfg.default_hooks.checkpoint.get('save_best')
-        if not run_metric or run_metric == 'auto':
-            raise SystemExit('name the metric with --metric (the config '
-                             'has no checkpoint.save_best)')
-        run_dir = osp.join(work_dir, re.sub(r'[^\w.+-]', '_', label))
-        rows.append(train_variant(label, cfg, run_dir, run_metric, test))
-        if seeds:
-            print(format_table(rows[-1:], header=False), flush=True)
+class Run(NamedTuple):
+    """One training run of a sweep: a variant at a ratio and a seed."""
+    variant: str
+    ratio: Optional[float]
+    seed: Optional[int]
+    label: str
+    cfg: Config
+    run_dir: str
+    metric: str
+
+
+def plan_runs(config: str, variants: Dict[str, dict], work_dir: str,
+              ratios: Optional[List[float]], metric: Optional[str],
+              seeds: Optional[List[int]],
+              feature_cache: Optional[dict]) -> List[Run]:
+    """Every run of the sweep, variant by variant, ratio by ratio, seed by
+    seed."""
+    runs = []
+    for name, options in variants.items():
+        for p in ratios or [None]:
+            ratio_label = name if p is None else f'{name}, p = {p:g}'
+            for seed in seeds or [None]:
+                run_options = dict(options)
+                if p is not None:
+                    run_options[PROTOCOL_P] = p
+                if seed is not None:
+                    run_options[SEED_KEY] = seed
+                cfg = with_feature_cache(child_config(config, run_options),
+                                         feature_cache)
+                run_metric = metric or cfg.default_hooks.checkpoint.get(
+                    'save_best')
+                if not run_metric or run_metric == 'auto':
+                    raise SystemExit('name the metric with --metric (the '
+                                     'config has no checkpoint.save_best)')
+                label = ratio_label if seed is None else \
+                    f'{ratio_label}, seed {seed}'
+                run_dir = osp.join(work_dir, re.sub(r'[^\w.+-]', '_', label))
+                runs.append(Run(name, p, seed, label, cfg, run_dir,
+                                run_metric))
+    return runs
+
+
+def threads_per_run(jobs: int) -> int:
+    """The cores this process may use, shared by ``jobs`` runs at once."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(
+        os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return max(1, cores // jobs)
+
+
+def execute(runs: List[Run], test: bool, extra_metrics: Sequence[str] = (),
+            jobs: int = 1, first_alone: bool = False) -> List[dict]:
+    """Train ``runs`` (``jobs`` at a time, each on its share of the cores
+    through ``OMP_NUM_THREADS``; ``first_alone``: the first before any
+    other, e.g. to fill a shared feature cache once); return their rows
+    in the order of ``runs``, printing each as it ends (the sweep's table
+    follows them)."""
+    env = None if jobs == 1 else {
+        var: str(threads_per_run(jobs))
+        for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
+    rows: List[Optional[dict]] = [None] * len(runs)
+    printed = threading.Lock()
+
+    def train(index: int) -> None:
+        item = runs[index]
+        rows[index] = train_variant(item.label, item.cfg, item.run_dir,
+                                    item.metric, test, extra_metrics, env)
+        with printed:
+            print(format_table(rows[index:index + 1], header=False),
+                  flush=True)
+
+    pending = list(range(len(runs)))
+    if first_alone and pending:
+        train(pending.pop(0))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(train, i) for i in pending]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:  # the first failure ends the sweep
+            for future in futures:
+                future.cancel()
+            raise
     return rows
 
 
 def compare(config: str, variants: Dict[str, dict], work_dir: str,
             ratios: Optional[List[float]], metric: Optional[str],
             test: bool, seeds: Optional[List[int]] = None,
-            feature_cache: Optional[dict] = None) -> List[dict]:
+            feature_cache: Optional[dict] = None,
+            extra_metrics: Sequence[str] = (), jobs: int = 1) -> List[dict]:
     """Train every variant at every ratio (and seed); return the table's
     rows: one per variant and ratio (mean ± std over ``seeds``), plus an
     average over the ratios per variant (with seeds: the mean ± std over
     seeds of each seed's average over the ratios). ``feature_cache``: the
-    arguments of a ``FeatureCacheHook`` added to every run."""
+    arguments of a ``FeatureCacheHook`` added to every run (with ``jobs``
+    > 1 the first run fills it alone); ``extra_metrics``: validation
+    metrics reported at the last epoch beside ``metric``."""
+    runs = plan_runs(config, variants, work_dir, ratios, metric, seeds,
+                     feature_cache)
+    results = execute(runs, test, extra_metrics, jobs,
+                      first_alone=bool(feature_cache) and jobs > 1)
     rows = []
-    for name, options in variants.items():
+    for name in variants:
         per_ratio = []  # [ratio][seed] rows
         for p in ratios or [None]:
-            label = name if p is None else f'{name}, p = {p:g}'
-            run_options = dict(options)
-            if p is not None:
-                run_options[PROTOCOL_P] = p
-
-            def cfg_for(seed, run_options=run_options):
-                if seed is not None:
-                    run_options = dict(run_options, **{SEED_KEY: seed})
-                return with_feature_cache(
-                    child_config(config, run_options), feature_cache)
-
-            per_seed = run_seeds(label, cfg_for, work_dir, metric, test,
-                                 seeds)
+            per_seed = [row for item, row in zip(runs, results)
+                        if item.variant == name and item.ratio == p]
             per_ratio.append(per_seed)
+            label = name if p is None else f'{name}, p = {p:g}'
             rows.append(seed_row(per_seed, label) if seeds else per_seed[0])
-            print(format_table(rows[-1:], header=len(rows) == 1),
-                  flush=True)
         if ratios and len(ratios) > 1:
             average = f'{name}, average'
             if seeds:
                 rows.append(seed_row([
-                    average_row([runs[k] for runs in per_ratio], average)
+                    average_row([runs_[k] for runs_ in per_ratio], average)
                     for k in range(len(seeds))
                 ], average))
             else:
-                rows.append(average_row([runs[0] for runs in per_ratio],
+                rows.append(average_row([runs_[0] for runs_ in per_ratio],
                                         average))
-            print(format_table(rows[-1:], header=False), flush=True)
     return rows
 
 
@@ -400,6 +480,25 @@ COLUMNS = [
     ('pseudo_pos_precision', 'precision +'), ('pseudo_neg', 'pseudo -'),
     ('pseudo_neg_precision', 'precision -'), ('seconds', 'time (s)'),
 ]
+#: key prefix of the figures of ``--extra-metrics`` (last epoch)
+EXTRA = 'last '
+
+
+def figure_keys(rows: List[dict]) -> List[str]:
+    """The figures the rows hold, in the table's order: the fixed columns,
+    the extra metrics after the validation figures."""
+    extras = []
+    for row in rows:
+        extras += [k for k in row if k.startswith(EXTRA) and
+                   not k.endswith('_std') and k not in extras]
+    keys = [key for key, _ in COLUMNS]
+    return keys[:2] + extras + keys[2:]
+
+
+def column_title(key: str) -> str:
+    if key.startswith(EXTRA):
+        return f'{key[len(EXTRA):]}, last'
+    return dict(COLUMNS)[key]
 
 
 def format_cell(row: dict, key: str) -> str:
@@ -418,12 +517,11 @@ def format_cell(row: dict, key: str) -> str:
 def format_table(rows: List[dict], header: bool = True,
                  columns: Optional[List[str]] = None) -> str:
     if columns is None:  # the columns the rows fill
-        columns = [key for key, _ in COLUMNS
+        columns = [key for key in figure_keys(rows)
                    if any(key in row for row in rows)]
-    titles = dict(COLUMNS)
     lines = []
     if header:
-        lines += ['| variant | ' + ' | '.join(titles[c] for c in columns) +
+        lines += ['| variant | ' + ' | '.join(map(column_title, columns)) +
                   ' |', '|---' * (len(columns) + 1) + '|']
     for row in rows:
         lines.append(f'| {row["variant"]} | ' +
@@ -488,6 +586,15 @@ def parse_args(argv=None):
         help='start every run in a fresh interpreter (default: fork it from '
         'a server that imported the package once, saving the seconds of '
         'imports per run)')
+    parser.add_argument(
+        '--extra-metrics', nargs='+', default=[], metavar='METRIC',
+        help='also report these validation metrics at the last epoch (e.g. '
+        'gzsl/mAP gzsl/F1@3 beside zsl/mAP)')
+    parser.add_argument(
+        '--jobs', type=int, default=1,
+        help='runs trained at once, the cores shared among them '
+        '(OMP_NUM_THREADS); with a feature cache the first run fills it '
+        'before the others start')
     parser.add_argument('--out', help='also write the table (markdown) here')
     return parser.parse_args(argv)
 
@@ -526,9 +633,11 @@ def main(argv=None):
             mode=args.feature_cache, num_views=args.feature_cache_views,
             cache_dir=osp.abspath(args.feature_cache_dir or osp.join(
                 work_dir, 'feature_cache')))
+    if args.jobs < 1:
+        raise SystemExit(f'--jobs must be >= 1, got {args.jobs}')
     rows = compare(args.config, collect_variants(args), work_dir,
                    args.ratios, args.metric, args.test, args.seeds,
-                   feature_cache)
+                   feature_cache, args.extra_metrics, args.jobs)
     table = format_table(rows)
     print('\n' + table)
     if args.out:
