@@ -18,7 +18,10 @@ the ratios, the figure the partial-label papers report. With
 ``--seeds``, every run is repeated once per training seed
 (``randomness.seed``; the label protocol keeps its own draw) and each row
 gives mean ± sample standard deviation over the seeds, so a difference
-smaller than the spread is not read as a result.
+smaller than the spread is not read as a result. ``--extra-metrics``
+adds the last epoch's figure of other validation metrics (GZSL beside
+ZSL). ``--jobs N`` trains N runs at a time, each on its share of the
+cores (``OMP_NUM_THREADS``); rows and table keep the sweep's order.
 
 Presets:
 
@@ -47,6 +50,10 @@ Examples::
     python tools/analysis_tools/compare_variants.py \\
         configs/demo/trm_ml_shapes.py --preset trm_ablation \\
         --ratios 0.1 0.5 --seeds 0 1 2 --out trm_ml_seeds.md
+    # SigRL's ablation on the zero-shot scenes, GZSL figures beside ZSL
+    python tools/analysis_tools/compare_variants.py \\
+        configs/demo/sigrl_scenes_zsl.py --preset sigrl_ablation \\
+        --seeds 0 1 2 --extra-metrics gzsl/mAP gzsl/F1@3
     # a known-ratio sweep of one config, with its average
     python tools/analysis_tools/compare_variants.py configs/trm_ml/voc07.py \\
         --variant TRM-ML --ratios 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9

@@ -1,6 +1,6 @@
 """Graph attention over class embeddings: SigRL's label-correlation module
 (GMC), a two-layer GATv2 on a fully connected label graph."""
-from typing import Optional
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
@@ -79,6 +79,14 @@ class GATv2Layer(nn.Module):
         logits = (pair @ score_weight.t()).squeeze(-1)  # [R, C, H]
         return logits.softmax(dim=1)
 
+    def attention(self, nodes: torch.Tensor) -> torch.Tensor:
+        """The attention weights alpha [C, C, H] on ``nodes`` [C, in_dim]
+        (row i: how node i weighs every node j; no dropout), for reading
+        what the layer learned."""
+        projected = self.linear(nodes).view(nodes.shape[0], self.num_heads,
+                                            self.head_dim)  # [C, H, F]
+        return self._attend(projected, projected, self.score.weight)
+
     def forward(self, nodes: torch.Tensor) -> torch.Tensor:
         """Args:
             nodes (Tensor): node features [C, in_dim].
@@ -145,6 +153,20 @@ class LabelCorrelationGraph(BaseModule):
                                  dropout=dropout, row_chunk=row_chunk)
         self.layer2 = GATv2Layer(hidden_dim, embed_dim, 1, dropout=dropout,
                                  row_chunk=row_chunk)
+
+    @torch.no_grad()
+    def attention(self, class_embeds: torch.Tensor) -> List[torch.Tensor]:
+        """What each layer attends to, as in evaluation (no dropout): per
+        layer, the attention weights [C, C] averaged over its heads (row
+        i sums to 1 over the classes j)."""
+        was_training = self.training
+        self.eval()  # the first layer's output without attention dropout
+        try:
+            hidden = F.elu(self.layer1(class_embeds))
+        finally:
+            self.train(was_training)
+        return [self.layer1.attention(class_embeds).mean(dim=-1),
+                self.layer2.attention(hidden).mean(dim=-1)]
 
     def forward(self, class_embeds: torch.Tensor) -> torch.Tensor:
         """Args:
