@@ -54,6 +54,25 @@ def test_rowwise_spearman_by_hand(script):
     assert rho[3] == pytest.approx(-1.0)
 
 
+def test_row_spread_by_hand(script):
+    alike = np.array([[9, 1, 3], [1, 9, 3], [1, 3, 9]])  # after the diagonal
+    # rows (0, .25, .75), (.25, 0, .75), (.25, .75, 0); mean (1/6, 1/3, 1/2)
+    # TV: (1/6 + 1/12 + 1/4) / 2 = 1/4, (1/12 + 1/3 + 1/4) / 2 = 1/3,
+    #     (1/12 + 5/12 + 1/2) / 2 = 1/2
+    assert script.row_spread(alike) == pytest.approx((1 / 4 + 1 / 3 + 1 / 2)
+                                                     / 3)
+    # uniform off the diagonal: rows (0, 1/3, 1/3, 1/3) etc., mean 1/4
+    # each; TV (1/4 + 3 / 12) / 2 = 1/4 = 1/C, the floor
+    assert script.row_spread(np.ones((4, 4))) == pytest.approx(0.25)
+    # a row's scale does not count: (0, 2, 2), (1, 0, 1), (5, 5, 0) -> 1/3
+    assert script.row_spread(np.array([[0, 2, 2], [1, 0, 1], [5, 5, 0]])) \
+        == pytest.approx(1 / 3)
+    # a row of zeros is left out: (0, .5, .5), (.5, .5, 0); mean
+    # (.25, .5, .25); TV .25 each
+    assert script.row_spread(np.array([[0, 1, 1], [0, 0, 0], [1, 1, 0]])) \
+        == pytest.approx(0.25)
+
+
 def test_the_tool_reads_the_trained_graph(script, tmp_path):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope

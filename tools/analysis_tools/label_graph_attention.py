@@ -8,7 +8,8 @@ classes j between the attention ``alpha[i, j]`` and ``P(j | i)`` (the
 share of the images with i that also hold j), averaged over the classes
 (chance: 0), and the same against the lift ``P(j | i) / P(j)``, which
 leaves out how frequent j is in general (on long-tailed labels ``P(j |
-i)`` mostly ranks the frequent classes first). Beside them, the same
+i)`` mostly ranks the frequent classes first), and how much the rows
+differ at all (:func:`row_spread`). Beside them, the same
 figures for the cosine similarity of the class embeddings themselves
 (what the frozen text side says before any graph) and for the graph as
 built, before training.
@@ -97,6 +98,20 @@ def rowwise_spearman(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return result
 
 
+def row_spread(matrix: np.ndarray) -> float:
+    """How much the rows differ: with the diagonal left out and each row
+    scaled to sum 1, the mean total-variation distance of a row from the
+    average row. Rows weighing every other class alike give 1/C (each
+    row's own zero sits elsewhere), and so does a matrix whose rows say
+    nothing about pairs; rows of NaN or zeros are left out."""
+    rows = np.array(matrix, dtype=np.float64)
+    np.fill_diagonal(rows, 0.)
+    totals = rows.sum(axis=1)
+    rows = rows[np.isfinite(totals) & (totals > 0)]
+    rows = rows / rows.sum(axis=1, keepdims=True)
+    return float(0.5 * np.abs(rows - rows.mean(axis=0)).sum(axis=1).mean())
+
+
 def graph_of(model) -> 'torch.nn.Module':
     graph = getattr(model.head, 'graph', None)
     if graph is None:
@@ -160,7 +175,8 @@ def summarise(models: Dict[str, Dict[str, np.ndarray]],
     rows = []
     for model_name, matrices in models.items():
         for name, matrix in matrices.items():
-            row = dict(source=f'{model_name}: {name}')
+            row = dict(source=f'{model_name}: {name}',
+                       spread=row_spread(matrix))
             for truth_name, truth in truths.items():
                 rho = rowwise_spearman(matrix, truth)
                 rho = rho[~np.isnan(rho)]
@@ -170,14 +186,21 @@ def summarise(models: Dict[str, Dict[str, np.ndarray]],
     return rows
 
 
-def format_table(rows: List[dict], truths: List[str]) -> str:
+def format_table(rows: List[dict], truths: Dict[str, np.ndarray]) -> str:
+    """The rows, then the spread of the truths' own rows for scale."""
     lines = ['| matrix | ' + ' | '.join(
-        f'Spearman with {t} (classes)' for t in truths) + ' |',
-        '|---' * (len(truths) + 1) + '|']
+        f'Spearman with {t} (classes)' for t in truths) +
+        ' | rows differ (TV from the mean row) |',
+        '|---' * (len(truths) + 2) + '|']
     for row in rows:
         cells = [f'{m:.3f} ± {s:.3f} ({n})'
                  for m, s, n in (row[t] for t in truths)]
-        lines.append(f'| {row["source"]} | ' + ' | '.join(cells) + ' |')
+        lines.append(f'| {row["source"]} | ' + ' | '.join(cells) +
+                     f' | {row["spread"]:.3f} |')
+    for name, truth in truths.items():
+        lines.append(f'| data: {name} | ' + ' | '.join(
+            '1' if t == name else '' for t in truths) +
+            f' | {row_spread(truth):.3f} |')
     return '\n'.join(lines)
 
 
@@ -235,7 +258,7 @@ def main(argv=None) -> List[dict]:
         models['graph trained'] = attention_matrices(
             build_model(cfg, args.checkpoint), embeds)
     rows = summarise(models, truths)
-    table = format_table(rows, list(truths))
+    table = format_table(rows, truths)
     print(table)
     if args.out_dir:
         os.makedirs(args.out_dir, exist_ok=True)
