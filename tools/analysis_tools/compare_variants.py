@@ -410,16 +410,16 @@ def execute(runs: List[Run], test: bool, extra_metrics: Sequence[str] = (),
             jobs: int = 1, first_alone: bool = False) -> List[dict]:
     """Train ``runs`` (``jobs`` at a time, each on its share of the cores
     through ``OMP_NUM_THREADS``; ``first_alone``: the first before any
-    other, e.g. to fill a shared feature cache once); return their rows
-    in the order of ``runs``, printing each as it ends (the sweep's table
-    follows them)."""
-    env = None if jobs == 1 else {
+    other and on all the cores, e.g. to fill a shared feature cache once);
+    return their rows in the order of ``runs``, printing each as it ends
+    (the sweep's table follows them)."""
+    shared = None if jobs == 1 else {
         var: str(threads_per_run(jobs))
         for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')}
     rows: List[Optional[dict]] = [None] * len(runs)
     printed = threading.Lock()
 
-    def train(index: int) -> None:
+    def train(index: int, env: Optional[Dict[str, str]] = shared) -> None:
         item = runs[index]
         rows[index] = train_variant(item.label, item.cfg, item.run_dir,
                                     item.metric, test, extra_metrics, env)
@@ -429,7 +429,7 @@ def execute(runs: List[Run], test: bool, extra_metrics: Sequence[str] = (),
 
     pending = list(range(len(runs)))
     if first_alone and pending:
-        train(pending.pop(0))
+        train(pending.pop(0), env=None)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(train, i) for i in pending]
         try:
@@ -600,8 +600,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--jobs', type=int, default=1,
         help='runs trained at once, the cores shared among them '
-        '(OMP_NUM_THREADS); with a feature cache the first run fills it '
-        'before the others start')
+        '(OMP_NUM_THREADS); with a feature cache the first run fills it, '
+        'alone on all the cores, before the others start')
     parser.add_argument('--out', help='also write the table (markdown) here')
     return parser.parse_args(argv)
 
