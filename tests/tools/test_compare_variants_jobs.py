@@ -1,8 +1,8 @@
 """compare_variants.py --jobs and --extra-metrics: runs trained several at
 a time keep the table's order and its figures, each run gets its share of
 the cores, a shared feature cache is filled by one run (on all the cores)
-before the others start, the first failure ends the sweep, and extra metrics are reported at
-the last epoch."""
+before the others start, the first failure ends the sweep, and extra
+metrics are reported at the last epoch."""
 import os.path as osp
 import threading
 import time
