@@ -254,9 +254,10 @@ def main(argv=None) -> List[dict]:
                              .numpy()},
         'graph as built': attention_matrices(untrained, embeds),
     }
-    if args.checkpoint:
-        models['graph trained'] = attention_matrices(
-            build_model(cfg, args.checkpoint), embeds)
+    if args.checkpoint:  # the same model, its trained weights loaded
+        from mmpretrain_mlr.utils.frozen_weights import load_checkpoint
+        load_checkpoint(untrained, args.checkpoint)
+        models['graph trained'] = attention_matrices(untrained, embeds)
     rows = summarise(models, truths)
     table = format_table(rows, truths)
     print(table)
