@@ -1,5 +1,5 @@
 # TRM-ML on the embedded shapes data under partial labels (p = 0.5), on the
-# shapes CLIP (built once into the cache on first use). Both CLIP towers
+# shapes CLIP (shipped with the package). Both CLIP towers
 # stay frozen; the category queries, the cross-attention block, the MLP and
 # the logit scale train. Pseudo-labels start after the first epoch.
 #   python tools/train.py configs/demo/trm_ml_shapes.py

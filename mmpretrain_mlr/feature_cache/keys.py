@@ -2,6 +2,8 @@
 
 A key covers everything that changes the frozen part's output: the
 frozen weights' content, the encoder and where it is cut (``depth``), the
+code that computes it (the source of the encoder's and the normaliser's
+classes in this package, open_clip's version) and the store's format, the
 model's input normalisation, the image transforms (their parameters), the
 view (test view, or augmented view v of K with its seed), the images (the
 dataset's image list) and the input size, and the stored dtype. Labels are
@@ -9,6 +11,7 @@ not part of it: two runs that differ only in their known-label ratio share
 one cache.
 """
 import hashlib
+import inspect
 import json
 from typing import Iterable, List, Optional
 
@@ -17,6 +20,8 @@ import torch
 
 #: data-info fields that are labels, not the image
 LABEL_FIELDS = ('label', 'score', 'sample_idx')
+#: the layout of a store's files; a change of it gives every cache a new key
+FORMAT_VERSION = 1
 
 
 def tensors_digest(named_tensors: Iterable) -> str:
@@ -28,6 +33,24 @@ def tensors_digest(named_tensors: Iterable) -> str:
         digest.update(f'{name}:{tensor.dtype}:{tuple(tensor.shape)}'.encode())
         digest.update(tensor.view(torch.uint8).numpy().tobytes()
                       if tensor.numel() else b'')
+    return digest.hexdigest()
+
+
+def code_digest(*objects) -> str:
+    """SHA-256 of the source files that define the classes of ``objects``
+    and their base classes within this package (``mmpretrain_mlr``), and
+    of open_clip's version: an edit of the code that computes a cached
+    feature gives it a new key."""
+    import open_clip
+    files = set()
+    for obj in objects:
+        for cls in inspect.getmro(type(obj)):
+            if cls.__module__.split('.')[0] == 'mmpretrain_mlr':
+                files.add(inspect.getsourcefile(cls))
+    digest = hashlib.sha256(f'open_clip {open_clip.__version__}'.encode())
+    for path in sorted(files):
+        with open(path, 'rb') as f:
+            digest.update(b'\0' + f.read())
     return digest.hexdigest()
 
 
@@ -95,10 +118,12 @@ def cache_key(description: dict) -> str:
 
 
 def describe(*, encoder: str, depth: Optional[int], weights: str,
-             preprocessor: dict, transforms: List[str], view: dict,
-             images: str, input_shape: List[int], dtype: str) -> dict:
+             code: str, preprocessor: dict, transforms: List[str],
+             view: dict, images: str, input_shape: List[int],
+             dtype: str) -> dict:
     """The description hashed by :func:`cache_key` (also stored in the
     cache's manifest, so a folder says what it holds)."""
-    return dict(encoder=encoder, depth=depth, weights=weights,
-                preprocessor=preprocessor, transforms=transforms, view=view,
-                images=images, input_shape=list(input_shape), dtype=dtype)
+    return dict(format=FORMAT_VERSION, encoder=encoder, depth=depth,
+                weights=weights, code=code, preprocessor=preprocessor,
+                transforms=transforms, view=view, images=images,
+                input_shape=list(input_shape), dtype=dtype)

@@ -66,23 +66,31 @@ class CachedSampleReader:
         self.pack = pack
         self.depth = depth
         self.view_file = view_file
+        self._view = None  # (stat stamp of view_file, view) last read
 
     def current_view(self) -> int:
         """The view to read (0 with a single view)."""
         if len(self.stores) == 1:
             return 0
-        # read on every sample (a few microseconds): a cached value could
-        # miss a rewrite within the file system's time resolution
-        with open(self.view_file) as f:
-            return int(f.read()) % len(self.stores)
+        # A stat per sample (microseconds), the file read only when it
+        # changed: write_view renames a new file into place, so the inode
+        # differs from that of the file last read even when the rewrite
+        # falls within the file system's time resolution.
+        info = os.stat(self.view_file)
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if self._view is None or self._view[0] != stamp:
+            with open(self.view_file) as f:
+                self._view = (stamp, int(f.read()) % len(self.stores))
+        return self._view[1]
 
     def __call__(self, idx: int) -> dict:
         data_info = self.dataset.get_data_info(idx)
         row = self.stores[self.current_view()].read(idx)
         data_info['img'] = torch.from_numpy(np.array(row))
         packed = self.pack(data_info)
-        packed['data_samples'].set_metainfo(
-            {CACHED_FEATURES: depth_tag(self.depth)})
+        # set_field: set_metainfo would deep-copy its argument per sample
+        packed['data_samples'].set_field(
+            depth_tag(self.depth), CACHED_FEATURES, field_type='metainfo')
         return packed
 
 

@@ -60,3 +60,21 @@ def test_non_finite_loss_names_iteration_and_term(allowed):
     message = str(info.value)
     assert 'iteration 7 (epoch 2)' in message
     assert 'loss_cls=nan' in message and 'loss_con' not in message
+
+
+def test_each_iteration_checks_the_trainable_parameters_of_the_epoch():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+    model[0].requires_grad_(False)  # a frozen tower
+    runner = _Runner(model)
+    hook = DivergenceGuardHook()
+    hook.before_train_epoch(runner)
+    with torch.no_grad():
+        model[0].weight[0, 0] = math.nan
+    hook.after_train_iter(runner, 0, outputs=dict(loss=torch.tensor(1.)))
+    with pytest.raises(DivergenceError, match="'0.weight' is not finite"):
+        hook.after_train_epoch(runner)  # every parameter, once an epoch
+    with torch.no_grad():
+        model[0].weight[0, 0] = 0.
+        model[1].bias[1] = math.inf
+    with pytest.raises(DivergenceError, match="parameter '1.bias'"):
+        hook.after_train_iter(runner, 0, outputs=dict(loss=torch.tensor(1.)))

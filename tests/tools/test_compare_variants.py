@@ -18,7 +18,8 @@ TOOL = 'compare_variants'  # the `script` fixture (conftest.py)
 
 def test_training_set_stats_of_the_demo(script):
     from mmengine.config import Config
-    num_samples, num_classes, num_pos = script.training_set_stats(
+    presets = script.variant_presets
+    num_samples, num_classes, num_pos = presets.training_set_stats(
         Config.fromfile(DEMO))
     # 2,000 rendered images, 20 % held out: round(0.2 * 2000) = 400
     assert (num_samples, num_classes) == (1600, 10)
@@ -28,15 +29,16 @@ def test_training_set_stats_of_the_demo(script):
 def test_every_loss_preset_builds_from_its_child_config(script):
     from mmengine.config import Config
     cfg = Config.fromfile(DEMO)
-    presets = script.loss_presets(num_samples=1600, num_classes=10,
-                                  expected_num_pos=2.8, max_epochs=10)
+    variant_presets = script.variant_presets
+    presets = variant_presets.loss_presets(num_samples=1600, num_classes=10,
+                                           expected_num_pos=2.8, max_epochs=10)
     assert {'full labels', 'AN', 'ROLE', 'EM', 'EM+APL', 'LL-R', 'LL-Ct',
             'LL-Cp', 'SPLC'} <= set(presets)
     # LL's rate reaches (k - 1) / C by the last epoch
     assert presets['LL-R']['delta_rel'] == pytest.approx(1.8 / 10 / 10)
     for name, loss in presets.items():
-        child = script.child_config(DEMO,
-                                    script.loss_variant(cfg, name, loss))
+        child = script.child_config(
+            DEMO, variant_presets.loss_variant(cfg, name, loss))
         assert child.model.head.loss == loss  # replaced, not merged
         protocol = child.train_dataloader.dataset.label_protocol
         assert (protocol is None) == (name == 'full labels')

@@ -1,11 +1,13 @@
 """Write a built open_clip state dict as the weights the package ships for
 one of its CLIPs (``mmpretrain_mlr/models/clip/weights/<name>.pth`` and
-``<name>.json``), float16 with only the token-embedding rows of the
-project's words:
+``<name>.json``), with only the token-embedding rows of the project's
+words, in float16 or (``--dtype float32``) the build's exact bits:
 
     python -m mmpretrain_mlr.models.clip.shapes_clip shapes-scenes --rebuild
     python tools/model_converters/ship_project_clip.py shapes-scenes \
         ~/.cache/mmpretrain_mlr/scenes_clip-<key>.pth
+    python tools/model_converters/ship_project_clip.py shapes \
+        ~/.cache/mmpretrain_mlr/shapes_clip-<key>.pth --dtype float32
 """
 import argparse
 import json
@@ -49,7 +51,8 @@ def used_token_ids(texts: Iterable[str]) -> torch.Tensor:
     return torch.unique(tokens[tokens > 0])
 
 
-def pack_shipped(state_file: str, out_file: str, recipe_key: str) -> str:
+def pack_shipped(state_file: str, out_file: str, recipe_key: str,
+                 dtype: str = 'float16') -> str:
     """Write a built open_clip state dict as shipped weights.
 
     Args:
@@ -57,22 +60,25 @@ def pack_shipped(state_file: str, out_file: str, recipe_key: str) -> str:
         out_file (str): ``<SHIPPED_DIR>/<name>.pth``; the record goes to
             ``<name>.json``.
         recipe_key (str): Key of the recipe that built ``state_file``.
+        dtype (str): 'float16' (half the size) or 'float32' (the build's
+            bits, unchanged). Defaults to 'float16'.
 
     Returns:
         str: The SHA-256 of the written file.
     """
     state = torch.load(state_file, map_location='cpu', weights_only=True)
     ids = used_token_ids(project_corpus())
-    packed = {k: v.half() if v.is_floating_point() else v
+    floats = getattr(torch, dtype)
+    packed = {k: v.to(floats) if v.is_floating_point() else v
               for k, v in state.items() if k != TOKEN_EMBEDDING}
     embedding = state[TOKEN_EMBEDDING]  # [V, D]
     packed[TOKEN_EMBEDDING + '.rows'] = ids
-    packed[TOKEN_EMBEDDING + '.values'] = embedding[ids].half()
+    packed[TOKEN_EMBEDDING + '.values'] = embedding[ids].to(floats)
     packed[TOKEN_EMBEDDING + '.shape'] = torch.tensor(embedding.shape)
     write_atomically(out_file, lambda f: torch.save(packed, f))
     digest = shapes_clip.file_sha256(out_file)
     record = dict(sha256=digest, recipe_key=recipe_key,
-                  rows_kept=int(len(ids)), dtype='float16')
+                  rows_kept=int(len(ids)), dtype=dtype)
     write_atomically(out_file[:-len('.pth')] + '.json',
                      lambda f: f.write(json.dumps(record, indent=1).encode()))
     return digest
@@ -82,11 +88,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('name', choices=sorted(shapes_clip.PROJECT_CLIPS))
     parser.add_argument('state_file', help='the built open_clip state dict')
+    parser.add_argument('--dtype', choices=['float16', 'float32'],
+                        default='float16',
+                        help='float16 halves the size; float32 keeps the '
+                        "build's bits")
     args = parser.parse_args(argv)
     out_file = osp.join(shapes_clip.SHIPPED_DIR, f'{args.name}.pth')
     key = shapes_clip.recipe_key(shapes_clip.load_recipe(
         shapes_clip.recipe_path(args.name)))
-    print(out_file, pack_shipped(args.state_file, out_file, key))
+    print(out_file,
+          pack_shipped(args.state_file, out_file, key, args.dtype))
 
 
 if __name__ == '__main__':

@@ -58,6 +58,9 @@ class DivergenceGuardHook(Hook):
                              f'{max_skipped_iters!r}')
         self.max_skipped_iters = max_skipped_iters
         self.skipped = 0
+        # the trainable parameters, listed once per epoch rather than by a
+        # walk over the whole model (frozen towers included) per iteration
+        self._trainable = None
 
     @staticmethod
     def _model(runner):
@@ -74,9 +77,12 @@ class DivergenceGuardHook(Hook):
 
     def _check_state(self, runner, trainable_only: bool) -> Optional[str]:
         model = self._model(runner)
-        params = ((n, p.detach()) for n, p in model.named_parameters()
-                  if p.requires_grad or not trainable_only)
-        bad = _first_non_finite(params)
+        if trainable_only and self._trainable is not None:
+            params = self._trainable
+        else:
+            params = [(n, p) for n, p in model.named_parameters()
+                      if p.requires_grad or not trainable_only]
+        bad = _first_non_finite((n, p.detach()) for n, p in params)
         if bad is None and not trainable_only:
             # persistent buffers only: a causal attention mask (-inf by
             # design) is not model state
@@ -93,6 +99,13 @@ class DivergenceGuardHook(Hook):
             '(optim_wrapper.clip_grad=dict(max_norm=...)) or, with mixed '
             'precision, allow skipped steps with DivergenceGuardHook('
             'max_skipped_iters=N).')
+
+    def before_train_epoch(self, runner) -> None:
+        # a parameter unfrozen within an epoch is checked from the next
+        # one on (and by the end-of-epoch check of every parameter)
+        self._trainable = [(n, p) for n, p in
+                           self._model(runner).named_parameters()
+                           if p.requires_grad]
 
     def after_train_iter(self,
                          runner,

@@ -48,10 +48,10 @@ class FeatureCacheHook(Hook):
 
     The cache folder's name is a hash of everything the features depend
     on (:mod:`mmpretrain_mlr.feature_cache.keys`: frozen weights, cut,
-    normalisation, transforms, view, image list, input size, dtype), so a
-    changed run never reads a stale cache and runs that share the tower
-    and the data (seeds, known-label ratios, head variants) share one
-    cache. Files are written under temporary names and renamed; under
+    the code computing them, normalisation, transforms, view, image list,
+    input size, dtype), so a changed run never reads a stale cache and
+    runs that share the tower and the data (seeds, known-label ratios,
+    head variants) share one cache. Files are written under temporary names and renamed; under
     DDP each rank writes its share and the ranks agree on completion (the
     cache folder must be on a file system every rank sees).
 
@@ -146,6 +146,7 @@ class FeatureCacheHook(Hook):
         encoder = model.image_encoder
         common = dict(
             encoder=type(encoder).__name__, depth=depth, weights=weights,
+            code=keys.code_digest(encoder, model.data_preprocessor),
             preprocessor=keys.preprocessor_description(
                 model.data_preprocessor),
             images=keys.images_digest(dataset), dtype=self.dtype)

@@ -1,8 +1,8 @@
 """Weights this project ships for its own CLIPs: small, checked, exact.
 
 ``tools/model_converters/ship_project_clip.py`` writes them. A shipped file
-holds an open_clip state dict in float16 with only the rows
-of the token embedding that the project's captions and prompts use (the
+holds an open_clip state dict (float16, or the build's float32 bits; the
+record says which) with only the rows of the token embedding that the project's captions and prompts use (the
 others are zero: a tiny CLIP knows no other word). Beside it,
 ``<name>.json`` records its SHA-256 and the key of the recipe that built
 it. On use the file is checked and expanded once into the cache as a plain

@@ -46,14 +46,21 @@ def test_the_corpus_covers_every_scene_class_and_prompt():
     assert len(ids) < 200  # a few rows of the 49,408
 
 
-def test_shipped_weights_round_trip(tiny_state, tmp_path):
+@pytest.mark.parametrize('dtype', ['float16', 'float32'])
+def test_shipped_weights_round_trip(tiny_state, tmp_path, dtype):
     built, state = tiny_state
     shipped = str(tmp_path / 'ship' / 'tiny.pth')
-    digest = pack_shipped(built, shipped, recipe_key='k1')
+    digest = pack_shipped(built, shipped, recipe_key='k1', dtype=dtype)
     with open(str(tmp_path / 'ship' / 'tiny.json')) as f:
         record = json.load(f)
     assert record['sha256'] == digest == shapes_clip.file_sha256(shipped)
-    assert osp.getsize(shipped) < 0.3 * osp.getsize(built)
+    assert record['dtype'] == dtype
+    # the token embedding is most of a tiny CLIP: its unused rows go
+    assert osp.getsize(shipped) < {'float16': 0.3, 'float32': 0.6}[
+        dtype] * osp.getsize(built)
+    # float16 rounds the build; float32 keeps its bits
+    shipped_value = {'float16': lambda v: v.half().float(),
+                     'float32': lambda v: v}[dtype]
 
     path = unpack_shipped(shipped, str(tmp_path / 'cache'), recipe_key='k1')
     expanded = torch.load(path, weights_only=True)
@@ -62,12 +69,11 @@ def test_shipped_weights_round_trip(tiny_state, tmp_path):
     for key, value in state.items():
         if key == TOKEN_EMBEDDING:
             continue
-        # float16 rounding of the build, nothing else
-        torch.testing.assert_close(expanded[key], value.half().float(),
+        torch.testing.assert_close(expanded[key], shipped_value(value),
                                    rtol=0, atol=0)
     embedding = expanded[TOKEN_EMBEDDING]
     torch.testing.assert_close(embedding[ids],
-                               state[TOKEN_EMBEDDING][ids].half().float(),
+                               shipped_value(state[TOKEN_EMBEDDING][ids]),
                                rtol=0, atol=0)
     others = torch.ones(len(embedding), dtype=torch.bool)
     others[ids] = False
@@ -77,6 +83,25 @@ def test_shipped_weights_round_trip(tiny_state, tmp_path):
     open_clip.load_checkpoint(model, path)
     # a second use finds the expanded file
     assert unpack_shipped(shipped, str(tmp_path / 'cache'), 'k1') == path
+
+
+@pytest.mark.parametrize('name', sorted(shapes_clip.PROJECT_CLIPS))
+def test_every_project_clip_ships_weights_of_its_current_recipe(name):
+    """Every machine runs the demos on the same bits: each name has
+    shipped weights, recorded as built by the recipe in the package now."""
+    shipped = osp.join(shapes_clip.SHIPPED_DIR, f'{name}.pth')
+    with open(shipped[:-len('.pth')] + '.json') as f:
+        record = json.load(f)
+    assert record['sha256'] == shapes_clip.file_sha256(shipped)
+    recipe = shapes_clip.load_recipe(shapes_clip.recipe_path(name))
+    assert record['recipe_key'] == shapes_clip.recipe_key(recipe)
+    packed = torch.load(shipped, weights_only=True)
+    model = open_clip.CLIP(**shapes_clip.recipe_arch(recipe))
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    assert packed[TOKEN_EMBEDDING + '.shape'].tolist() == list(
+        expected.pop(TOKEN_EMBEDDING))
+    assert {k: v.shape for k, v in packed.items()
+            if not k.startswith(TOKEN_EMBEDDING)} == expected
 
 
 def test_damaged_or_outdated_shipped_weights(tiny_state, tmp_path,

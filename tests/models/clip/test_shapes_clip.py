@@ -81,7 +81,9 @@ def test_found_by_name_and_loaded_by_the_classifier(built, tmp_path,
                                                      monkeypatch):
     from mmpretrain.registry import MODELS
 
-    # place the tiny build where the default recipe's file would be
+    # no shipped weights: the name resolves to the recipe's build, placed
+    # here where the default recipe's file would be
+    monkeypatch.setattr(shapes_clip, 'SHIPPED_DIR', str(tmp_path / 'none'))
     recipe = shapes_clip.load_recipe()
     name = f'shapes_clip-{shapes_clip.recipe_key(recipe)}.pth'
     [tiny] = [n for n in os.listdir(built[0]) if n.endswith('.pth')]
