@@ -152,6 +152,11 @@ def test_seed_rows_give_mean_and_sample_std(script):
     assert row['last_std'] == pytest.approx(3 ** 0.5)  # sqrt(6 / 2)
     line = script.format_table([row]).splitlines()[-1]
     assert line == '| TRM-ML, p = 0.1 | 62.00 ± 2.00 | 60.00 ± 1.73 | 12 ± 2 |'
+    # one seed has no spread to report: its own figures, no '± 0.00'
+    one = script.seed_row(runs[:1], 'TRM-ML')
+    assert one['seeds'] == 1 and not [k for k in one if k.endswith('_std')]
+    line = script.format_table([one]).splitlines()[-1]
+    assert line == '| TRM-ML | 60.00 (3) | 58.00 | 10 |'
 
 
 def test_seeds_run_every_variant_and_ratio_with_its_seed(script, tmp_path,

@@ -226,14 +226,16 @@ def average_row(rows: List[dict], name: str) -> dict:
 def seed_row(rows: List[dict], name: str) -> dict:
     """Mean and sample standard deviation over seeds (one row per seed)
     of every figure all the rows have: ``row[key]`` the mean,
-    ``row[key + '_std']`` the deviation, ``row['seeds']`` the count."""
+    ``row[key + '_std']`` the deviation, ``row['seeds']`` the count. One
+    seed has no spread: its row's own figures (and best epoch)."""
+    if len(rows) == 1:
+        return dict(rows[0], variant=name, seeds=1)
     summary = dict(variant=name, seeds=len(rows))
     for key in figure_keys(rows):
         values = [r[key] for r in rows if key in r]
         if values and len(values) == len(rows):
             summary[key] = statistics.fmean(values)
-            summary[key + '_std'] = (statistics.stdev(values)
-                                     if len(values) > 1 else 0.0)
+            summary[key + '_std'] = statistics.stdev(values)
     return summary
 
 
