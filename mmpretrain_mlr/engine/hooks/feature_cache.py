@@ -51,9 +51,10 @@ class FeatureCacheHook(Hook):
     the code computing them, normalisation, transforms, view, image list,
     input size, dtype), so a changed run never reads a stale cache and
     runs that share the tower and the data (seeds, known-label ratios,
-    head variants) share one cache. Files are written under temporary names and renamed; under
-    DDP each rank writes its share and the ranks agree on completion (the
-    cache folder must be on a file system every rank sees).
+    head variants) share one cache. Files are written under temporary
+    names and renamed; under DDP each rank writes its share and the ranks
+    agree on completion (the cache folder must be on a file system every
+    rank sees).
 
     Add it to a config::
 

@@ -2,8 +2,9 @@
 
 ``tools/model_converters/ship_project_clip.py`` writes them. A shipped file
 holds an open_clip state dict (float16, or the build's float32 bits; the
-record says which) with only the rows of the token embedding that the project's captions and prompts use (the
-others are zero: a tiny CLIP knows no other word). Beside it,
+record says which) with only the rows of the token embedding that the
+project's captions and prompts use (the others are zero: a tiny CLIP
+knows no other word). Beside it,
 ``<name>.json`` records its SHA-256 and the key of the recipe that built
 it. On use the file is checked and expanded once into the cache as a plain
 float32 open_clip state dict; every machine then runs on the same bits.
