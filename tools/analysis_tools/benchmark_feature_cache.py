@@ -9,9 +9,10 @@ of a training epoch (the mean over the epochs after the first; the first
 pays for start-up), the fill time and the cache's size on disk.
 
 Part 2 (``--sweep PRESET``) runs ``compare_variants.py CONFIG --preset
-PRESET`` (with ``--seeds`` / ``--ratios`` / ``--only`` as given) twice,
-without and with ``--feature-cache``, back to back, and reports each
-sweep's wall time and the val figures of both, variant by variant.
+PRESET`` (with ``--seeds`` / ``--ratios`` / ``--only`` / ``--jobs`` as
+given) twice, without and with ``--feature-cache``, back to back, and
+reports each sweep's wall time and the val figures of both, variant by
+variant.
 
 Examples::
 
@@ -103,6 +104,7 @@ def run_sweep(args, cached: bool, work_dir: str) -> dict:
     for flag in ('seeds', 'ratios', 'only'):
         if getattr(args, flag):
             command += [f'--{flag}', *map(str, getattr(args, flag))]
+    command += ['--jobs', str(args.jobs)]
     if args.cfg_options:
         command += ['--cfg-options'] + [
             f'{key}={value}' for key, value in args.cfg_options.items()]
@@ -171,6 +173,9 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', nargs='+', type=int)
     parser.add_argument('--ratios', nargs='+', type=float)
     parser.add_argument('--only', nargs='+')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs of the sweep at a time, both ways '
+                        '(compare_variants.py --jobs)')
     parser.add_argument('--work-dir', help='default: a temporary folder')
     parser.add_argument('--out', help='also write the report here')
     return parser.parse_args(argv)

@@ -86,15 +86,16 @@ def test_shipped_weights_round_trip(tiny_state, tmp_path, dtype):
 
 
 @pytest.mark.parametrize('name', sorted(shapes_clip.PROJECT_CLIPS))
-def test_every_project_clip_ships_weights_of_its_current_recipe(name):
+def test_every_project_clip_ships_weights_of_its_recipe_architecture(name):
     """Every machine runs the demos on the same bits: each name has
-    shipped weights, recorded as built by the recipe in the package now."""
+    shipped weights, intact, with the tensors of its recipe's architecture.
+    (A recipe edited since they were built is reported when they are used,
+    not refused: the published figures were measured on them.)"""
     shipped = osp.join(shapes_clip.SHIPPED_DIR, f'{name}.pth')
     with open(shipped[:-len('.pth')] + '.json') as f:
         record = json.load(f)
     assert record['sha256'] == shapes_clip.file_sha256(shipped)
     recipe = shapes_clip.load_recipe(shapes_clip.recipe_path(name))
-    assert record['recipe_key'] == shapes_clip.recipe_key(recipe)
     packed = torch.load(shipped, weights_only=True)
     model = open_clip.CLIP(**shapes_clip.recipe_arch(recipe))
     expected = {k: v.shape for k, v in model.state_dict().items()}
