@@ -92,3 +92,34 @@ def test_the_zero_shot_split_is_fixed_and_disjoint():
     assert not set(unseen) & set(cfg.model.class_names)
     assert unseen[:3] == ['red star', 'orange square', 'orange ring']
     assert cfg.val_evaluator.unseen_classes == unseen
+
+
+def test_full_label_diagnostic_trains_the_scenes_tower_design_on_every_label():
+    # configs/demo/scenes_vit_full_labels.py: the scenes CLIP's tower design
+    # (patch-16 ViT at 128 px, 4 blocks of width 64, patch tokens averaged)
+    # with a linear head on the full labels (no protocol)
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(CONFIGS, 'scenes_vit_full_labels.py'))
+    assert cfg.train_dataloader.dataset.label_protocol is None
+    model = MODELS.build(cfg.model)
+    arch = Config.fromfile(osp.join(
+        osp.dirname(CONFIGS), '_base_', 'models',
+        'scenes_clip.py')).scenes_clip_arch.vision_cfg
+    backbone = model.backbone
+    assert backbone.patch_embed.projection.kernel_size == (
+        arch.patch_size, arch.patch_size)
+    assert len(backbone.layers) == arch.layers
+    assert backbone.embed_dims == arch.width
+    data = model.data_preprocessor(batch(cfg, 2), True)
+    tokens = backbone.patch_embed(data['inputs'])[1]
+    assert tokens == (8, 8)  # 64 patch tokens, as the scenes CLIP's
+    # every label: the targets are the scenes' full label vectors
+    np.random.seed(0)
+    dataset = DATASETS.build(dict(cfg.train_dataloader.dataset,
+                                  num_images=4, cache_images=False))
+    for i, sample in enumerate(data['data_samples']):
+        assert sorted(sample.gt_label.tolist()) == sorted(
+            np.flatnonzero(dataset.full_labels[i] > 0).tolist())
+        assert 'observed_label' not in sample
+    losses = model(**data, mode='loss')
+    assert torch.isfinite(losses['loss'])

@@ -7,6 +7,7 @@ from typing import Callable, Optional, Tuple
 
 import torch.nn as nn
 
+from .conv_stem import build_clip
 from .shapes_clip import PROJECT_CLIPS
 
 _FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.npz')
@@ -84,7 +85,9 @@ def build_open_clip(model_name: str = 'RN50',
             the random initialisation. Defaults to None.
         arch (dict, optional): an explicit architecture, the keyword arguments
             of ``open_clip.CLIP`` (``embed_dim``, ``vision_cfg``,
-            ``text_cfg``), e.g. for tiny test models. Defaults to None.
+            ``text_cfg``), e.g. for tiny test models; a ViT's
+            ``vision_cfg`` may add ``conv_stem`` (channels of a
+            :class:`~.conv_stem.ConvPatchStem`). Defaults to None.
         quick_gelu (bool): force QuickGELU activations. Defaults to False.
         cache_dir (str, optional): where open_clip caches downloaded weights
             and where the shapes CLIP is kept (default: see
@@ -105,7 +108,7 @@ def build_open_clip(model_name: str = 'RN50',
             'a local CLIP weights file or an open_clip tag such as "openai"')
 
     if arch is not None:
-        model = open_clip.CLIP(**arch, quick_gelu=quick_gelu)
+        model = build_clip(arch, quick_gelu)
         if pretrained is not None:
             if not osp.isfile(pretrained):
                 raise ValueError(
