@@ -15,7 +15,7 @@ class GATv2Layer(nn.Module):
     Attention Networks?*, ICLR 2022) on a fully connected graph::
 
         e[i, j] = a . LeakyReLU(W h[i] + W h[j])     (per head)
-        alpha[i, :] = softmax_j e[i, :]
+        alpha[i, :] = softmax_j (s * e[i, :])
         h'[i] = sum_j alpha[i, j] W h[j]
 
     One weight W for both ends of an edge, no bias, heads concatenated
@@ -38,6 +38,8 @@ class GATv2Layer(nn.Module):
         negative_slope (float): of the LeakyReLU. Defaults to 0.2.
         row_chunk (int, optional): rows of the attention computed at a
             time; None: all at once, stored for backward. Defaults to 16.
+        score_scale (float): s, a fixed factor on the scores before the
+            softmax (an inverse temperature); 1 is GATv2. Defaults to 1.
     """
 
     def __init__(self,
@@ -47,7 +49,8 @@ class GATv2Layer(nn.Module):
                  concat: bool = True,
                  dropout: float = 0.,
                  negative_slope: float = 0.2,
-                 row_chunk: Optional[int] = 16):
+                 row_chunk: Optional[int] = 16,
+                 score_scale: float = 1.):
         super().__init__()
         if concat and out_dim % num_heads:
             raise ValueError(f'GATv2Layer: out_dim={out_dim} is not a '
@@ -57,6 +60,7 @@ class GATv2Layer(nn.Module):
         self.concat = concat
         self.negative_slope = negative_slope
         self.row_chunk = row_chunk
+        self.score_scale = score_scale
         self.linear = nn.Linear(in_dim, num_heads * self.head_dim,
                                 bias=False)
         self.score = nn.Linear(self.head_dim, 1, bias=False)
@@ -77,7 +81,7 @@ class GATv2Layer(nn.Module):
         pair = rows.unsqueeze(1) + nodes.unsqueeze(0)  # [R, C, H, F]
         pair = F.leaky_relu(pair, self.negative_slope)
         logits = (pair @ score_weight.t()).squeeze(-1)  # [R, C, H]
-        return logits.softmax(dim=1)
+        return (self.score_scale * logits).softmax(dim=1)
 
     def attention(self, nodes: torch.Tensor) -> torch.Tensor:
         """The attention weights alpha [C, C, H] on ``nodes`` [C, in_dim]
@@ -131,13 +135,19 @@ class LabelCorrelationGraph(BaseModule):
         num_heads (int): heads of the first layer. Defaults to 4.
         dropout (float): Defaults to 0.3.
         row_chunk (int, optional): see :class:`GATv2Layer`. Defaults to 16.
+        score_scale (float): a factor on both layers' attention scores
+            before the softmax (see :class:`GATv2Layer`); 1 is SigRL.
+            Defaults to 1.
         init_cfg (dict, optional): initialisation config.
 
     Note:
         The released SigRL code builds this from labml.ai's
         ``GraphAttentionV2Layer`` (``share_weights=True``, ``is_concat=True``
         for both layers) with an all-ones adjacency; the values above are
-        its settings.
+        its settings. ``score_scale`` is not part of SigRL: on unit-norm
+        class embeddings the scores of one row differ by a few hundredths,
+        so the attention is close to uniform (docs/benchmark.md, SigRL's
+        ablations); a larger factor lets the rows differ.
     """
 
     def __init__(self,
@@ -146,13 +156,16 @@ class LabelCorrelationGraph(BaseModule):
                  num_heads: int = 4,
                  dropout: float = 0.3,
                  row_chunk: Optional[int] = 16,
+                 score_scale: float = 1.,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.input_dropout = nn.Dropout(dropout)
         self.layer1 = GATv2Layer(embed_dim, hidden_dim, num_heads,
-                                 dropout=dropout, row_chunk=row_chunk)
+                                 dropout=dropout, row_chunk=row_chunk,
+                                 score_scale=score_scale)
         self.layer2 = GATv2Layer(hidden_dim, embed_dim, 1, dropout=dropout,
-                                 row_chunk=row_chunk)
+                                 row_chunk=row_chunk,
+                                 score_scale=score_scale)
 
     @torch.no_grad()
     def attention(self, class_embeds: torch.Tensor) -> List[torch.Tensor]:

@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from mmpretrain_mlr.models.layers.label_graph import LabelCorrelationGraph
 
 
-def gatv2_weights(nodes, weight, score, num_heads):
-    """alpha[i, j, h] = softmax_j a_h . LeakyReLU_0.2(W_h h_i + W_h h_j),
-    by loops over (i, j, h)."""
+def gatv2_weights(nodes, weight, score, num_heads, scale=1.):
+    """alpha[i, j, h] = softmax_j scale * a_h . LeakyReLU_0.2(W_h h_i +
+    W_h h_j), by loops over (i, j, h)."""
     c = nodes.shape[0]
     projected = (nodes @ weight.t()).view(c, num_heads, -1)
     logits = torch.empty(c, c, num_heads)
@@ -19,7 +19,7 @@ def gatv2_weights(nodes, weight, score, num_heads):
                 pair = projected[i, h] + projected[j, h]
                 pair = torch.where(pair > 0, pair, 0.2 * pair)
                 logits[i, j, h] = (score[0] * pair).sum()
-    return logits.softmax(dim=1)
+    return (scale * logits).softmax(dim=1)
 
 
 def test_attention_is_the_gatv2_rule_averaged_over_heads():
@@ -40,3 +40,31 @@ def test_attention_is_the_gatv2_rule_averaged_over_heads():
     torch.testing.assert_close(first.sum(dim=1), torch.ones(5))
     assert not first.requires_grad
     assert graph.training  # its mode is left as it was
+
+
+def test_score_scale_sharpens_both_layers_as_an_inverse_temperature():
+    torch.manual_seed(0)
+    plain = LabelCorrelationGraph(8, hidden_dim=12, num_heads=3, dropout=0.)
+    scaled = LabelCorrelationGraph(8, hidden_dim=12, num_heads=3, dropout=0.,
+                                   score_scale=30.)
+    scaled.load_state_dict(plain.state_dict())  # same weights
+    embeds = F.normalize(torch.randn(6, 8), dim=-1)
+    first, second = scaled.attention(embeds)
+    expected1 = gatv2_weights(embeds, scaled.layer1.linear.weight,
+                              scaled.layer1.score.weight, 3,
+                              scale=30.).mean(dim=-1)
+    hidden = F.elu(scaled.layer1.eval()(embeds))
+    expected2 = gatv2_weights(hidden, scaled.layer2.linear.weight,
+                              scaled.layer2.score.weight, 1, scale=30.)[..., 0]
+    torch.testing.assert_close(first, expected1)
+    torch.testing.assert_close(second, expected2)
+    # the forward pass uses the same weights: node i's output is its
+    # attention row over the projected nodes (second layer, one head)
+    with torch.no_grad():
+        out = scaled(embeds)
+        projected = hidden @ scaled.layer2.linear.weight.t()
+    torch.testing.assert_close(out, expected2 @ projected)
+    # rows of the plain graph are closer to uniform than the scaled ones
+    spread = [(a - 1 / 6).abs().sum(1).mean() for a in
+              (plain.attention(embeds)[0], first)]
+    assert spread[1] > 5 * spread[0]
