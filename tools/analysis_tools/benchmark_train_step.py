@@ -43,14 +43,10 @@ import functools
 import json
 import os
 import os.path as osp
-import platform
 import subprocess
 import sys
 import tempfile
-import time
-from collections import defaultdict
-from contextlib import contextmanager
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import torch
 
@@ -60,6 +56,10 @@ if REPO_ROOT not in sys.path:
 
 from mmpretrain_mlr.utils.amp import (  # noqa: E402
     AMP_CHOICES, autocast_context, check_amp, device_type)
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from step_costs import (StageClock, device_name, peak_memory,  # noqa: E402,F401
+                        reset_peak_memory, train_step)
 
 STAGES = ('image tower', 'text side', 'head', 'loss')
 #: ways of encoding prompts (CLIPTextEncoder's ``shared_prefix``)
@@ -166,119 +166,6 @@ def make_batch(num_classes: int, batch_size: int, image_size: int,
     return images, samples
 
 
-def stage_callables(model) -> List[tuple]:
-    """``(segment, owner, attribute)`` of each stage the model has."""
-    found = []
-
-    def add(segment, owner, name):
-        if owner is not None and callable(getattr(owner, name, None)):
-            found.append((segment, owner, name))
-
-    if hasattr(model, 'image_encoder'):  # CLIPPromptClassifier and kin
-        add('image tower', model.image_encoder, 'forward')
-        add('image tower', getattr(model, 'teacher_image_encoder', None),
-            'forward')
-    else:  # mmpretrain ImageClassifier: backbone + neck
-        add('image tower', model, 'extract_feat')
-    add('text side', model, 'text_features')
-    head = model.head
-    add('head', head, 'head_outputs' if hasattr(head, 'head_outputs')
-        else 'forward')
-    add('loss', head, '_get_targets')
-    add('loss', head, '_get_loss')
-    return found
-
-
-class StageClock:
-    """Wall time and bytes saved for backward per segment of a step.
-
-    A stage's callables are wrapped (:meth:`instrument`); a stage called
-    inside another counts to the outer one. Saved bytes are counted by a
-    ``saved_tensors_hooks`` pack hook: each storage once per step,
-    parameters left out.
-
-    Args:
-        device (str): where the model runs; CUDA is synchronised around
-            each stage.
-    """
-
-    def __init__(self, device: str):
-        self.cuda = device_type(device) == 'cuda'
-        self.times: Dict[str, float] = defaultdict(float)
-        self.saved: Dict[str, int] = defaultdict(int)
-        self.current: Optional[str] = None
-        self._seen = set()
-        self._params = set()
-
-    def synchronize(self):
-        if self.cuda:
-            torch.cuda.synchronize()
-
-    def instrument(self, model, compile_backend: Optional[str] = None):
-        """Wrap the model's stage callables; with ``compile_backend``,
-        compile the image tower and head stages first (the clock stays
-        outside the compiled code)."""
-        self._params = {p.untyped_storage().data_ptr()
-                        for p in model.parameters()}
-        for segment, owner, name in stage_callables(model):
-            fn = getattr(owner, name)
-            if compile_backend and segment in ('image tower', 'head'):
-                fn = torch.compile(fn, backend=compile_backend)
-            setattr(owner, name, self._timed(segment, fn))
-
-    def _timed(self, segment: str, fn):
-        @functools.wraps(fn)
-        def timed(*args, **kwargs):
-            if self.current is not None:
-                return fn(*args, **kwargs)
-            with self.measure(segment):
-                self.current = segment
-                try:
-                    return fn(*args, **kwargs)
-                finally:
-                    self.current = None
-        return timed
-
-    @contextmanager
-    def measure(self, segment: str):
-        self.synchronize()
-        start = time.perf_counter()
-        yield
-        self.synchronize()
-        self.times[segment] += time.perf_counter() - start
-
-    def new_step(self):
-        self._seen = set()
-
-    def pack(self, tensor: torch.Tensor) -> torch.Tensor:
-        storage = tensor.untyped_storage()
-        key = storage.data_ptr()
-        if key not in self._seen and key not in self._params:
-            self._seen.add(key)
-            self.saved[self.current or 'other'] += storage.nbytes()
-        return tensor
-
-
-def train_step(model, images, samples, clock: StageClock, amp: str,
-               device: str, scaler=None, count_saved: bool = True) -> None:
-    """One training step as the runner takes it (without the optimizer
-    update), each segment timed by ``clock``."""
-    clock.new_step()
-    saving = (torch.autograd.graph.saved_tensors_hooks(
-        clock.pack, lambda t: t) if count_saved else _no_context())
-    with clock.measure('forward'), autocast_context(amp, device), saving:
-        losses = model(images, samples, mode='loss')
-        total, _ = model.parse_losses(losses)
-    with clock.measure('backward'):
-        (scaler.scale(total) if scaler is not None else total).backward()
-    model.zero_grad(set_to_none=True)
-
-
-@contextmanager
-def _no_context():
-    yield
-
-
 def logits_difference(model, images, amp: str, device: str) -> dict:
     """Largest |logit| difference between ``amp`` and float32 on the same
     batch (eval mode, no gradients), absolute and relative to the largest
@@ -292,42 +179,6 @@ def logits_difference(model, images, amp: str, device: str) -> dict:
     diff = float((mixed - exact).abs().max())
     return dict(max_abs=diff,
                 max_rel=diff / max(float(exact.abs().max()), 1e-12))
-
-
-def resident_mib(field: str) -> float:
-    """``VmRSS`` / ``VmHWM`` of this process in MiB."""
-    with open('/proc/self/status') as f:
-        line = next(line for line in f if line.startswith(field))
-    return int(line.split()[1]) / 1024
-
-
-def reset_peak_memory(device: str) -> float:
-    """Start a peak-memory window; returns the memory in use (MiB)."""
-    if device_type(device) == 'cuda':
-        torch.cuda.reset_peak_memory_stats()
-        return torch.cuda.memory_allocated() / 2**20
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # resets VmHWM to the current resident size
-    return resident_mib('VmRSS')
-
-
-def peak_memory(device: str) -> float:
-    if device_type(device) == 'cuda':
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resident_mib('VmHWM')
-
-
-def device_name(device: str) -> str:
-    if device_type(device) == 'cuda':
-        return torch.cuda.get_device_name(torch.device(device))
-    model = platform.processor() or 'CPU'
-    try:
-        with open('/proc/cpuinfo') as f:
-            model = next(line.split(':', 1)[1].strip() for line in f
-                         if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{model}, {torch.get_num_threads()} threads'
 
 
 def text_side_ms(model, steps: int, amp: str, device: str) -> float:
