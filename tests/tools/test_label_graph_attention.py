@@ -73,6 +73,23 @@ def test_row_spread_by_hand(script):
         == pytest.approx(0.25)
 
 
+def test_distance_from_uniform_by_hand(script):
+    # uniform off the diagonal, whatever the diagonal holds: 0
+    assert script.distance_from_uniform(np.ones((4, 4)) + 5 * np.eye(4)) \
+        == pytest.approx(0.)
+    # every row puts all its weight on class 2 (row 2 on class 0): rows
+    # (0, 0, 1), (0, 0, 1), (1, 0, 0) against (0, .5, .5), (.5, 0, .5),
+    # (.5, .5, 0): TV 1/2 each; the rows are far from uniform, and the
+    # first two are alike
+    same_target = np.array([[0, 0, 1], [0, 0, 1], [1, 0, 0]])
+    assert script.distance_from_uniform(same_target) == pytest.approx(0.5)
+    # (0, .25, .75): TV from (0, .5, .5) is (.25 + .25) / 2 = .25; a row
+    # of zeros is left out
+    assert script.distance_from_uniform(
+        np.array([[0, 1, 3], [0, 0, 0], [1, 1, 0]])) == pytest.approx(
+            (0.25 + 0.) / 2)
+
+
 def test_the_tool_reads_the_trained_graph(script, tmp_path):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope

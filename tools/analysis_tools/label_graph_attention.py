@@ -98,18 +98,38 @@ def rowwise_spearman(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return result
 
 
+def _off_diagonal_rows(matrix: np.ndarray):
+    """The rows with the diagonal set to 0, each scaled to sum 1, and a
+    mask of each kept row's diagonal entry; rows of NaN or zeros are left
+    out."""
+    rows = np.array(matrix, dtype=np.float64)
+    diagonal = np.eye(*rows.shape, dtype=bool)
+    rows[diagonal] = 0.
+    totals = rows.sum(axis=1)
+    keep = np.isfinite(totals) & (totals > 0)
+    return rows[keep] / totals[keep, None], diagonal[keep]
+
+
 def row_spread(matrix: np.ndarray) -> float:
     """How much the rows differ: with the diagonal left out and each row
     scaled to sum 1, the mean total-variation distance of a row from the
     average row. Rows weighing every other class alike give 1/C (each
     row's own zero sits elsewhere), and so does a matrix whose rows say
     nothing about pairs; rows of NaN or zeros are left out."""
-    rows = np.array(matrix, dtype=np.float64)
-    np.fill_diagonal(rows, 0.)
-    totals = rows.sum(axis=1)
-    rows = rows[np.isfinite(totals) & (totals > 0)]
-    rows = rows / rows.sum(axis=1, keepdims=True)
+    rows, _ = _off_diagonal_rows(matrix)
     return float(0.5 * np.abs(rows - rows.mean(axis=0)).sum(axis=1).mean())
+
+
+def distance_from_uniform(matrix: np.ndarray) -> float:
+    """How far the rows are from weighing every other class alike: with
+    the diagonal left out and each row scaled to sum 1, the mean
+    total-variation distance of a row from the uniform row over the
+    other classes (0: uniform rows). Rows can be far from uniform and
+    still all alike (a small :func:`row_spread`): every class then weighs
+    the same few classes."""
+    rows, diagonal = _off_diagonal_rows(matrix)
+    uniform = (~diagonal) / (~diagonal).sum(axis=1, keepdims=True)
+    return float(0.5 * np.abs(rows - uniform).sum(axis=1).mean())
 
 
 def graph_of(model) -> 'torch.nn.Module':
@@ -176,7 +196,8 @@ def summarise(models: Dict[str, Dict[str, np.ndarray]],
     for model_name, matrices in models.items():
         for name, matrix in matrices.items():
             row = dict(source=f'{model_name}: {name}',
-                       spread=row_spread(matrix))
+                       spread=row_spread(matrix),
+                       uniform=distance_from_uniform(matrix))
             for truth_name, truth in truths.items():
                 rho = rowwise_spearman(matrix, truth)
                 rho = rho[~np.isnan(rho)]
@@ -190,17 +211,19 @@ def format_table(rows: List[dict], truths: Dict[str, np.ndarray]) -> str:
     """The rows, then the spread of the truths' own rows for scale."""
     lines = ['| matrix | ' + ' | '.join(
         f'Spearman with {t} (classes)' for t in truths) +
-        ' | rows differ (TV from the mean row) |',
-        '|---' * (len(truths) + 2) + '|']
+        ' | rows differ (TV from the mean row) '
+        '| rows from uniform (TV) |',
+        '|---' * (len(truths) + 3) + '|']
     for row in rows:
         cells = [f'{m:.3f} ± {s:.3f} ({n})'
                  for m, s, n in (row[t] for t in truths)]
         lines.append(f'| {row["source"]} | ' + ' | '.join(cells) +
-                     f' | {row["spread"]:.3f} |')
+                     f' | {row["spread"]:.3f} | {row["uniform"]:.3f} |')
     for name, truth in truths.items():
         lines.append(f'| data: {name} | ' + ' | '.join(
             '1' if t == name else '' for t in truths) +
-            f' | {row_spread(truth):.3f} |')
+            f' | {row_spread(truth):.3f} '
+            f'| {distance_from_uniform(truth):.3f} |')
     return '\n'.join(lines)
 
 
