@@ -47,23 +47,3 @@ class ConvPatchStem(nn.Sequential):
         layers.append(nn.Conv2d(in_channels, width, 1))
         super().__init__(*layers)
 
-
-def build_clip(arch: dict, quick_gelu: bool = False) -> nn.Module:
-    """``open_clip.CLIP(**arch)``, where ``arch['vision_cfg']`` may also
-    hold ``conv_stem`` (a ViT's :class:`ConvPatchStem` channels): the
-    model is built without it, then its ``visual.conv1`` is replaced."""
-    import open_clip
-
-    vision_cfg = dict(arch.get('vision_cfg', {}))
-    conv_stem = vision_cfg.pop('conv_stem', None)
-    model = open_clip.CLIP(**dict(arch, vision_cfg=vision_cfg),
-                           quick_gelu=quick_gelu)
-    if conv_stem is not None:
-        if not isinstance(model.visual, open_clip.model.VisionTransformer):
-            raise ValueError(
-                f'vision_cfg.conv_stem={conv_stem}: only a ViT tower has a '
-                f'patch embedding to replace, not '
-                f'{type(model.visual).__name__}')
-        model.visual.conv1 = ConvPatchStem(
-            conv_stem, vision_cfg['width'], vision_cfg['patch_size'])
-    return model

@@ -7,7 +7,7 @@ from typing import Callable, Optional, Tuple
 
 import torch.nn as nn
 
-from .conv_stem import build_clip
+from .conv_stem import ConvPatchStem
 from .shapes_clip import PROJECT_CLIPS
 
 _FILE_SUFFIXES = ('.pt', '.pth', '.bin', '.safetensors', '.npz')
@@ -108,7 +108,7 @@ def build_open_clip(model_name: str = 'RN50',
             'a local CLIP weights file or an open_clip tag such as "openai"')
 
     if arch is not None:
-        model = build_clip(arch, quick_gelu)
+        model = _clip_from_arch(arch, quick_gelu)
         if pretrained is not None:
             if not osp.isfile(pretrained):
                 raise ValueError(
@@ -141,6 +141,27 @@ def build_open_clip(model_name: str = 'RN50',
             cache_dir=cache_dir)
         tokenizer = open_clip.get_tokenizer(model_name)
     return model.float().eval(), tokenizer
+
+
+def _clip_from_arch(arch: dict, quick_gelu: bool = False) -> nn.Module:
+    """``open_clip.CLIP(**arch)``, where ``arch['vision_cfg']`` may also
+    hold ``conv_stem`` (a ViT's :class:`ConvPatchStem` channels): the
+    model is built without it, then its ``visual.conv1`` is replaced."""
+    import open_clip
+
+    vision_cfg = dict(arch.get('vision_cfg', {}))
+    conv_stem = vision_cfg.pop('conv_stem', None)
+    model = open_clip.CLIP(**dict(arch, vision_cfg=vision_cfg),
+                           quick_gelu=quick_gelu)
+    if conv_stem is not None:
+        if not isinstance(model.visual, open_clip.model.VisionTransformer):
+            raise ValueError(
+                f'vision_cfg.conv_stem={conv_stem}: only a ViT tower has a '
+                f'patch embedding to replace, not '
+                f'{type(model.visual).__name__}')
+        model.visual.conv1 = ConvPatchStem(
+            conv_stem, vision_cfg['width'], vision_cfg['patch_size'])
+    return model
 
 
 def _canonical(value):
