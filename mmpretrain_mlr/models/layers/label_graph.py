@@ -144,10 +144,10 @@ class LabelCorrelationGraph(BaseModule):
         The released SigRL code builds this from labml.ai's
         ``GraphAttentionV2Layer`` (``share_weights=True``, ``is_concat=True``
         for both layers) with an all-ones adjacency; the values above are
-        its settings. ``score_scale`` is not part of SigRL: on unit-norm
-        class embeddings the scores of one row differ by a few hundredths,
-        so the attention is close to uniform (docs/benchmark.md, SigRL's
-        ablations); a larger factor lets the rows differ.
+        its settings. ``score_scale`` is not part of SigRL: on the scenes
+        demo the trained graph's attention rows are uniform to within
+        0.002 (docs/benchmark.md, SigRL's ablations); a larger factor lets
+        them depart from uniform.
     """
 
     def __init__(self,
